@@ -1,0 +1,12 @@
+"""Every domain's tables, imported in one place so ``Base.metadata`` is complete.
+
+Alembic's ``env.py`` and the schema test import this; the app does not need to.
+"""
+
+from crewline.audit import models as audit_models
+from crewline.auth import models as auth_models
+from crewline.db import Base
+from crewline.orgs import models as orgs_models
+from crewline.people import models as people_models
+
+__all__ = ["Base", "audit_models", "auth_models", "orgs_models", "people_models"]

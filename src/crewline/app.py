@@ -1,0 +1,123 @@
+"""The FastAPI application factory: mounts each domain's API and pages.
+
+``create_app(settings)`` builds everything (engine, sessions, hasher, embedder, templates);
+nothing is created at import, so tests and the CLI build apps with their own settings.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+import plotly
+
+from crewline import __version__
+from crewline.audit import api as audit_api
+from crewline.audit import pages as audit_pages
+from crewline.auth import api as auth_api
+from crewline.auth import pages as auth_pages
+from crewline.auth.deps import CSRF_COOKIE, SessionDep, public
+from crewline.auth.security import make_hasher
+from crewline.config import Settings
+from crewline.db import make_engine, make_sessionmaker
+from crewline.home import pages as home_pages
+from crewline.orgs import api as orgs_api
+from crewline.people import api as people_api
+from crewline.people import pages as people_pages
+from crewline.people.embedding import Embedder, WordLlamaEmbedder
+from crewline.people.pages import PersonPanels
+from crewline.web import errors
+from crewline.web.navigation import Navigation
+from crewline.web.templating import make_templates
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/health", dependencies=[Depends(public)])
+def health(session: SessionDep) -> dict[str, str]:
+    """Liveness and database reachability (load balancers poll this)."""
+    session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def plotly_js() -> FileResponse:
+    """plotly.js from the installed wheel: charts work offline, no CDN."""
+    return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """Give every browser a CSRF nonce cookie and send conservative security headers."""
+
+    def __init__(self, app: FastAPI, *, secure_cookies: bool) -> None:
+        super().__init__(app)
+        self.secure_cookies = secure_cookies
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        nonce = request.cookies.get(CSRF_COOKIE)
+        request.state.csrf_nonce = nonce or secrets.token_urlsafe(24)
+        response = await call_next(request)
+        if nonce is None and not request.url.path.startswith(API_PREFIX):
+            response.set_cookie(
+                CSRF_COOKIE, request.state.csrf_nonce, httponly=True, samesite="strict",
+                secure=self.secure_cookies, path="/",
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    embedder: Embedder | None = None,
+) -> FastAPI:
+    """Build the application. Tests pass a session factory bound to their transaction."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Crewline",
+        version=__version__,
+        description="Hire, qualify, route, measure and pay the people behind AI training data.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    if session_factory is None:
+        session_factory = make_sessionmaker(make_engine(settings.resolved_database_url))
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory
+    app.state.secret_key = settings.resolve_secret_key()
+    app.state.hasher = make_hasher(
+        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+    )
+    app.state.embedder = embedder or WordLlamaEmbedder()
+    app.state.templates = make_templates()
+    app.state.navigation = Navigation()
+    app.state.person_panels = PersonPanels()
+
+    app.add_middleware(SecurityHeaders, secure_cookies=settings.cookies_secure)
+    errors.install(app)
+
+    app.include_router(health_router, prefix=API_PREFIX)
+    app.add_api_route(
+        "/static/plotly.min.js", plotly_js, include_in_schema=False, dependencies=[Depends(public)]
+    )
+    for module in (auth_api, orgs_api, people_api, audit_api):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for pages in (auth_pages, home_pages, people_pages, audit_pages):
+        app.include_router(pages.router, include_in_schema=False)
+        pages.register_navigation(app.state.navigation)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

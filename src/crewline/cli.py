@@ -1,0 +1,179 @@
+"""The ``crewline`` command: serve, demo, db, users, tokens."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from crewline import logs, migrate
+from crewline.app import create_app
+from crewline.audit.schemas import Actor
+from crewline.auth import service as auth
+from crewline.auth.roles import Role, Scope
+from crewline.auth.schemas import TokenCreate, UserCreate
+from crewline.auth.security import make_hasher
+from crewline.config import Settings
+from crewline.db import make_engine, make_sessionmaker
+from crewline.demo import generator as demo_generator
+from crewline.errors import CrewlineError
+from crewline.people.embedding import WordLlamaEmbedder
+
+app = typer.Typer(help="Crewline: run the human workforce behind AI training data.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Login accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+console = Console()
+CLI_ACTOR = Actor.system("cli")
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite database file (overrides CREWLINE_DATABASE_URL)."),
+]
+
+
+def _settings(db: Path | None) -> Settings:
+    settings = Settings()
+    if db is not None:
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{db.resolve().as_posix()}"})
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    logs.configure(level=settings.log_level, json=settings.log_json)
+    return settings
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    application = create_app(settings, session_factory=make_sessionmaker(engine))
+    console.print(f"Crewline is serving on [bold]http://{host}:{port}[/] (Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=False)
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve an existing database (migrations are applied first)."""
+    settings = _settings(db)
+    path = settings.sqlite_path()
+    if path is not None and not path.exists():
+        raise _fail(f"no database at {path}; run `crewline demo` or `crewline db upgrade` first")
+    _serve(settings, host, port)
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild the database from scratch.")] = False,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve it afterwards.")] = True,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed builds the same organization.")] = 7,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Build the simulated demo organization into a SQLite file and serve it."""
+    settings = _settings(db if db is not None else Path("var/demo.db"))
+    path = settings.sqlite_path()
+    if path is None:
+        raise _fail("the demo builds a SQLite file; pass --db PATH")
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    existed = migrate.current(engine) is not None
+    migrate.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    logins = demo_generator.DEMO_LOGINS
+    with sessions() as session:
+        built = demo_generator.is_built(session=session)
+        if existed and built:
+            console.print(f"Reusing the demo database at {path} (pass --fresh to rebuild).")
+        else:
+            hasher = make_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+            summary = demo_generator.build(
+                session=session, embedder=WordLlamaEmbedder(), hasher=hasher, seed=seed,
+                progress=demo_generator.rich_progress(console),
+            )
+            console.print(f"Built the demo organization in {summary.seconds:.1f} s: {summary.describe()}")
+    table = Table(title="Demo logins (password for all: " + demo_generator.DEMO_PASSWORD + ")")
+    table.add_column("Role")
+    table.add_column("Email")
+    for role, email in logins:
+        table.add_row(role.label, email)
+    console.print(table)
+    if serve_after:
+        _serve(settings, "127.0.0.1", port)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Apply migrations up to the latest schema."""
+    settings = _settings(db)
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    console.print(f"Database is at revision {migrate.current(engine)}.")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[Role, typer.Option(help="Role of the account.")],
+    organization_id: Annotated[int | None, typer.Option(help="Vendor or client id, for those roles.")] = None,
+    password: Annotated[str | None, typer.Option(help="Password (prompted if omitted).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a login account."""
+    settings = _settings(db)
+    if password is None:
+        password = getpass.getpass("Password (10+ characters): ")
+    sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
+    hasher = make_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+    try:
+        data = UserCreate(email=email, full_name=name, role=role, password=password, organization_id=organization_id)
+        with sessions() as session:
+            user = auth.do_create_user(session=session, actor=CLI_ACTOR, hasher=hasher, data=data)
+    except CrewlineError as exc:
+        raise _fail(exc.message) from exc
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"Created {user.role.label.lower()} {user.email} (id {user.id}).")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    user: Annotated[str, typer.Option(help="Email of the account the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    scope: Annotated[list[Scope] | None, typer.Option(help="Scopes (repeat for several).")] = None,
+    expires_in_days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create an API token and print it once."""
+    settings = _settings(db)
+    sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
+    with sessions() as session:
+        account = auth.get_by_email(session=session, email=user)
+        if account is None:
+            raise _fail(f"no account with email {user}")
+        try:
+            data = TokenCreate(name=name, scopes=scope or [Scope.read], expires_in_days=expires_in_days)
+            _token, secret = auth.do_create_token(session=session, actor=CLI_ACTOR, user_id=account.id, data=data)
+        except (CrewlineError, ValueError) as exc:
+            raise _fail(str(exc)) from exc
+    console.print("Token (shown once; store it now):", style="bold")
+    print(secret)  # noqa: T201  (plain stdout so scripts can capture it)

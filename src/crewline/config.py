@@ -1,0 +1,123 @@
+"""Settings, read from ``CREWLINE_*`` environment variables and nowhere else.
+
+Every setting carries a description; ``docs/settings.md`` lists them all and a test fails
+if one is missing there (the datasette habit: settings are data, documented by construction).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_FILE = "crewline.db"
+SECRET_FILE_SUFFIX = ".secret"
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev"})
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Build one with ``Settings()``; nothing reads the environment later."""
+
+    model_config = SettingsConfigDict(env_prefix="CREWLINE_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = Field(
+        "development",
+        description="Deployment mode. `production` refuses placeholder secrets and "
+        "insecure cookies.",
+    )
+    data_dir: Path = Field(
+        Path("var"),
+        description="Directory for the default SQLite database and the generated secret key.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL. Empty means `sqlite:///<data_dir>/crewline.db`. "
+        "For PostgreSQL use `postgresql+psycopg://user@host/db`.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs CSRF tokens. If unset, one is generated on first run and "
+        "stored next to the database (`<db file>.secret`, mode 0600).",
+    )
+    secure_cookies: bool | None = Field(
+        None,
+        description="Send cookies with the Secure flag. Defaults to true in production, "
+        "false otherwise (the demo is served over plain http on localhost).",
+    )
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="How long a login lasts.")
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins allowed per email and address within the window."
+    )
+    login_window_minutes: int = Field(
+        15, ge=1, description="Window for counting failed logins (rate limiting)."
+    )
+    argon2_time_cost: int = Field(3, ge=1, description="Argon2id iterations for passwords.")
+    argon2_memory_kib: int = Field(
+        65536, ge=8, description="Argon2id memory cost in KiB for passwords."
+    )
+    log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(
+        False, description="Write logs as one JSON object per line (for log shippers)."
+    )
+    page_size: int = Field(50, ge=5, le=500, description="Default rows per page in tables.")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "CREWLINE_SECRET_KEY must be set to a random value in production"
+                )
+            if self.secure_cookies is False:
+                raise ValueError("CREWLINE_SECURE_COOKIES cannot be false in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / DEFAULT_DB_FILE).as_posix()}"
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether cookies carry the Secure flag."""
+        if self.secure_cookies is None:
+            return self.env == "production"
+        return self.secure_cookies
+
+    def sqlite_path(self) -> Path | None:
+        """Path of the SQLite database file, or None for other databases and in-memory SQLite."""
+        url = self.resolved_database_url
+        prefix = "sqlite:///"
+        if not url.startswith(prefix) or url in {prefix, f"{prefix}:memory:"}:
+            return None
+        return Path(url[len(prefix) :].split("?", 1)[0])
+
+    def resolve_secret_key(self) -> str:
+        """Return the secret key, generating and storing one next to the database if unset.
+
+        A generated key lives beside the SQLite file (or in ``data_dir`` for other databases)
+        so that restarting the server keeps sessions and CSRF tokens valid.
+        """
+        configured = self.secret_key.get_secret_value()
+        if configured:
+            return configured
+        db_path = self.sqlite_path()
+        key_file = (
+            db_path.with_name(db_path.name + SECRET_FILE_SUFFIX)
+            if db_path is not None
+            else self.data_dir / "secret_key"
+        )
+        if key_file.exists():
+            return key_file.read_text(encoding="utf-8").strip()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key)
+        return key

@@ -1,0 +1,1 @@
+"""People: persons, the worker pool, tiers, skills, languages and availability (layer 2)."""

@@ -1,0 +1,119 @@
+"""One place that turns domain exceptions and validation failures into HTTP answers.
+
+API paths (``/api/...``) get JSON ``{"detail": [{"field", "message"}...]}`` or
+``{"detail": "message"}``; pages get an HTML error page, and an anonymous visitor is sent to
+the login page instead of a 401.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from crewline.web.templating import render
+from crewline.errors import (
+    Conflict,
+    CrewlineError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
+
+log = logging.getLogger("crewline.web")
+
+STATUS: dict[type[CrewlineError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+    PermissionDenied: 403,
+    NotAuthenticated: 401,
+    RateLimited: 429,
+}
+
+
+def is_api(request: Request) -> bool:
+    """True for JSON API paths."""
+    return request.url.path.startswith("/api/")
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+def validation_details(errors: list[Any]) -> list[dict[str, str]]:
+    """Pydantic errors as ``[{"field": "email", "message": "..."}]``."""
+    details = []
+    for error in errors:
+        message = str(error.get("msg", "invalid value"))
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field"
+        elif error.get("type") == "json_invalid":
+            message = f"malformed JSON: {error.get('ctx', {}).get('error', 'cannot parse')}"
+        details.append({"field": _field_name(error.get("loc", ())), "message": message})
+    return details
+
+
+def _page(request: Request, status: int, title: str, message: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"title": title, "message": message, "status": status},
+        principal=getattr(request.state, "principal", None),
+        status_code=status,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(CrewlineError)
+    async def domain_error(request: Request, exc: CrewlineError) -> Response:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        headers = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        if is_api(request):
+            detail: Any = exc.message
+            if isinstance(exc, InvalidInput):
+                detail = [{"field": exc.field, "message": exc.reason}]
+            elif isinstance(exc, Conflict) and exc.field:
+                detail = [{"field": exc.field, "message": exc.message}]
+            if isinstance(exc, NotAuthenticated):
+                headers["WWW-Authenticate"] = "Bearer"
+            return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+        if isinstance(exc, NotAuthenticated):
+            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        return _page(request, status, exc.__class__.__name__, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        details = validation_details(list(exc.errors()))
+        if is_api(request):
+            return JSONResponse({"detail": details}, status_code=422)
+        message = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return _page(request, 422, "Invalid input", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return _page(request, exc.status_code, "Error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        if is_api(request):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return _page(request, 500, "Something went wrong", "The error has been logged.")

@@ -1,0 +1,113 @@
+"""Test fixtures: one migrated database per run, one rolled-back transaction per test.
+
+The database is SQLite unless ``CREWLINE_TEST_DATABASE_URL`` names another (CI sets it to
+PostgreSQL). If that database cannot be reached the run stops with an error: a PostgreSQL run
+that silently skipped would prove nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crewline import migrate
+from crewline.app import create_app
+from crewline.config import Settings
+from crewline.db import make_engine
+from crewline.people.embedding import WordLlamaEmbedder
+from tests.factories import Factory
+
+TEST_DB_ENV = "CREWLINE_TEST_DATABASE_URL"
+
+
+def _database_url(tmp_dir: Path) -> str:
+    return os.environ.get(TEST_DB_ENV) or f"sqlite:///{(tmp_dir / 'test.db').as_posix()}"
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A freshly migrated database: drops whatever the last run left, then ``alembic upgrade``."""
+    url = _database_url(tmp_path_factory.mktemp("db"))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        pytest.exit(f"test database {engine.url!r} is unreachable: {exc}", returncode=3)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions whose commits become SAVEPOINT releases inside the test's transaction."""
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for arranging and checking data directly through services."""
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def embedder() -> WordLlamaEmbedder:
+    """The real skill embedder (loads in a fraction of a second, no network)."""
+    return WordLlamaEmbedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Test settings: cheap password hashing, a fixed secret, a private data directory."""
+    return Settings(
+        env="test",
+        data_dir=tmp_path,
+        secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
+        argon2_time_cost=1,
+        argon2_memory_kib=8,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session], embedder: WordLlamaEmbedder):  # type: ignore[no-untyped-def]
+    """The application, bound to the test transaction."""
+    return create_app(settings, session_factory=session_factory, embedder=embedder)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """An anonymous browser/API client."""
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def factory(session: Session, app, embedder: WordLlamaEmbedder) -> Factory:  # type: ignore[no-untyped-def]
+    """Builds users, organizations and people through the services, and logs clients in."""
+    return Factory(session=session, app=app, embedder=embedder)
