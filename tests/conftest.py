@@ -31,20 +31,29 @@ def _database_url(tmp_dir: Path) -> str:
     return os.environ.get(TEST_DB_ENV) or f"sqlite:///{(tmp_dir / 'test.db').as_posix()}"
 
 
+def _private_schema(url: str) -> str:
+    """Give each pytest-xdist worker its own schema, emptied first, and point the URL at it."""
+    schema = "crewline_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    admin = make_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    except OperationalError as exc:
+        pytest.exit(f"PostgreSQL at {admin.url!r} is unreachable: {exc}", returncode=3)
+    finally:
+        admin.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A freshly migrated database: drops whatever the last run left, then ``alembic upgrade``."""
     url = _database_url(tmp_path_factory.mktemp("db"))
+    if url.startswith("postgresql"):
+        url = _private_schema(url)
     engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        pytest.exit(f"test database {engine.url!r} is unreachable: {exc}", returncode=3)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
     migrate.upgrade(engine)
     yield engine
     engine.dispose()

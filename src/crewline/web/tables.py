@@ -113,6 +113,16 @@ def paginate(
     return PageResult(items=rows, total=total, request=page)
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell safe to open in a spreadsheet: text that would run as a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> StreamingResponse:
     """Stream rows as a CSV download without building the whole file in memory."""
 
@@ -121,7 +131,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
         writer = csv.writer(buffer)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([csv_cell(cell) for cell in row])
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()
                 buffer.seek(0)
