@@ -45,7 +45,9 @@ class Factory:
 
     def org(self, kind: OrgKind = OrgKind.vendor, **overrides: Any) -> Organization:
         data = {"kind": kind, "name": unique(f"{kind.value} "), "country": "US", "currency": "USD"}
-        return orgs.do_create_org(session=self.session, actor=ACTOR, data=OrgCreate(**{**data, **overrides}))
+        return orgs.do_create_org(
+            session=self.session, actor=ACTOR, data=OrgCreate(**{**data, **overrides})
+        )
 
     def user(self, role: Role = Role.ops_manager, **overrides: Any) -> User:
         org_id = overrides.pop("organization_id", None)
@@ -61,7 +63,9 @@ class Factory:
             "organization_id": org_id,
         }
         return auth.do_create_user(
-            session=self.session, actor=ACTOR, hasher=self.app.state.hasher,
+            session=self.session,
+            actor=ACTOR,
+            hasher=self.app.state.hasher,
             data=UserCreate(**{**data, **overrides}),
         )
 
@@ -74,7 +78,10 @@ class Factory:
             "time_zone": "America/Sao_Paulo",
             "classification": "contractor",
             "pay_currency": "BRL",
-            "languages": [{"language": "pt", "level": "C2", "native": True}, {"language": "en", "level": "B2"}],
+            "languages": [
+                {"language": "pt", "level": "C2", "native": True},
+                {"language": "en", "level": "B2"},
+            ],
             "skills": ["ner", "sentiment"],
             "profile": "Annotator with experience labelling Portuguese customer reviews.",
             "worker": {"tier": "tier_1", "status": "active", "availability_hours": 20},
@@ -84,11 +91,15 @@ class Factory:
 
     def person(self, user: User | None = None, **overrides: Any) -> Person:
         person = people.do_create_person(
-            session=self.session, actor=ACTOR, embedder=self.embedder,
+            session=self.session,
+            actor=ACTOR,
+            embedder=self.embedder,
             data=PersonCreate(**self.person_data(**overrides)),
         )
         if user is not None:
-            people.do_link_user(session=self.session, actor=ACTOR, person_id=person.id, user_id=user.id)
+            people.do_link_user(
+                session=self.session, actor=ACTOR, person_id=person.id, user_id=user.id
+            )
         return person
 
     def worker_user(self, **overrides: Any) -> tuple[User, Person]:
@@ -118,7 +129,9 @@ class Factory:
     def api(self, user: User, scopes: tuple[Scope, ...] = (Scope.read, Scope.write)) -> TestClient:
         """A client sending a bearer token of ``user`` with ``scopes``."""
         _token, secret = auth.do_create_token(
-            session=self.session, actor=ACTOR, user_id=user.id,
+            session=self.session,
+            actor=ACTOR,
+            user_id=user.id,
             data=TokenCreate(name="test", scopes=list(scopes)),
         )
         client = TestClient(self.app, headers={"Authorization": f"Bearer {secret}"})

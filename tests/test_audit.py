@@ -12,9 +12,16 @@ def test_a_staff_edit_records_who_and_the_changed_values(factory, session) -> No
     ops = factory.user(Role.ops_manager)
     person = factory.person(worker={"tier": "tier_1", "status": "active", "availability_hours": 20})
     api = factory.api(ops)
-    response = api.patch(f"/api/v1/people/{person.id}/worker", json={"status": "paused", "status_reason": "Gold accuracy fell below 80%"})
+    response = api.patch(
+        f"/api/v1/people/{person.id}/worker",
+        json={"status": "paused", "status_reason": "Gold accuracy fell below 80%"},
+    )
     assert response.status_code == 200
-    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "worker.update").order_by(AuditEvent.id.desc()))
+    event = session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.action == "worker.update")
+        .order_by(AuditEvent.id.desc())
+    )
     assert event is not None
     assert event.actor_user_id == ops.id and event.actor_label == ops.email
     assert event.entity_type == "person" and event.entity_id == str(person.id)
@@ -38,7 +45,11 @@ def test_only_admins_read_the_audit_log(factory) -> None:
     factory.person(full_name="Audited Person")
     page = factory.browser(admin).get("/audit?action=person.create")
     assert page.status_code == 200 and "person.create" in page.text
-    api = factory.api(admin).get("/api/v1/audit", params={"action": "person.create", "limit": 1}).json()
+    api = (
+        factory.api(admin)
+        .get("/api/v1/audit", params={"action": "person.create", "limit": 1})
+        .json()
+    )
     assert len(api["items"]) == 1 and api["items"][0]["after"]["full_name"]
     for role in (Role.ops_manager, Role.finance, Role.worker):
         assert factory.browser(factory.user(role)).get("/audit").status_code == 403
@@ -50,7 +61,10 @@ def test_audit_pages_are_keyset_paginated(factory) -> None:
         factory.person()
     api = factory.api(admin)
     first = api.get("/api/v1/audit", params={"limit": 2, "action": "person.create"}).json()
-    second = api.get("/api/v1/audit", params={"limit": 2, "action": "person.create", "before_id": first["next_before_id"]}).json()
+    second = api.get(
+        "/api/v1/audit",
+        params={"limit": 2, "action": "person.create", "before_id": first["next_before_id"]},
+    ).json()
     first_ids = [e["id"] for e in first["items"]]
     second_ids = [e["id"] for e in second["items"]]
     assert first_ids == sorted(first_ids, reverse=True)

@@ -1,4 +1,4 @@
-"""Docs are checked: every setting, CLI command and API route appears in docs/ (datasette's habit)."""
+"""Docs are checked: every setting, CLI command and API route appears in docs/."""
 
 from __future__ import annotations
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import plotly
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-
-import plotly
+from starlette.types import ASGIApp
 
 from crewline import __version__
 from crewline.audit import api as audit_api
@@ -53,13 +53,15 @@ def health(session: SessionDep) -> dict[str, str]:
 
 def plotly_js() -> FileResponse:
     """plotly.js from the installed wheel: charts work offline, no CDN."""
-    return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
     """Give every browser a CSRF nonce cookie and send conservative security headers."""
 
-    def __init__(self, app: FastAPI, *, secure_cookies: bool) -> None:
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
         super().__init__(app)
         self.secure_cookies = secure_cookies
 
@@ -69,8 +71,12 @@ class SecurityHeaders(BaseHTTPMiddleware):
         response = await call_next(request)
         if nonce is None and not request.url.path.startswith(API_PREFIX):
             response.set_cookie(
-                CSRF_COOKIE, request.state.csrf_nonce, httponly=True, samesite="strict",
-                secure=self.secure_cookies, path="/",
+                CSRF_COOKIE,
+                request.state.csrf_nonce,
+                httponly=True,
+                samesite="strict",
+                secure=self.secure_cookies,
+                path="/",
             )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

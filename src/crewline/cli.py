@@ -24,7 +24,9 @@ from crewline.demo import generator as demo_generator
 from crewline.errors import CrewlineError
 from crewline.people.embedding import WordLlamaEmbedder
 
-app = typer.Typer(help="Crewline: run the human workforce behind AI training data.", no_args_is_help=True)
+app = typer.Typer(
+    help="Crewline: run the human workforce behind AI training data.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Login accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -43,7 +45,9 @@ DbOption = Annotated[
 def _settings(db: Path | None) -> Settings:
     settings = Settings()
     if db is not None:
-        settings = settings.model_copy(update={"database_url": f"sqlite:///{db.resolve().as_posix()}"})
+        settings = settings.model_copy(
+            update={"database_url": f"sqlite:///{db.resolve().as_posix()}"}
+        )
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,9 +85,15 @@ def serve(
 @app.command()
 def demo(
     db: DbOption = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild the database from scratch.")] = False,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve it afterwards.")] = True,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed builds the same organization.")] = 7,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Rebuild the database from scratch.")
+    ] = False,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve it afterwards.")
+    ] = True,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed builds the same organization.")
+    ] = 7,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Build the simulated demo organization into a SQLite file and serve it."""
@@ -104,12 +114,19 @@ def demo(
         if existed and built:
             console.print(f"Reusing the demo database at {path} (pass --fresh to rebuild).")
         else:
-            hasher = make_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+            hasher = make_hasher(
+                time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+            )
             summary = demo_generator.build(
-                session=session, embedder=WordLlamaEmbedder(), hasher=hasher, seed=seed,
+                session=session,
+                embedder=WordLlamaEmbedder(),
+                hasher=hasher,
+                seed=seed,
                 progress=demo_generator.rich_progress(console),
             )
-            console.print(f"Built the demo organization in {summary.seconds:.1f} s: {summary.describe()}")
+            console.print(
+                f"Built the demo organization in {summary.seconds:.1f} s: {summary.describe()}"
+            )
     table = Table(title="Demo logins (password for all: " + demo_generator.DEMO_PASSWORD + ")")
     table.add_column("Role")
     table.add_column("Email")
@@ -134,7 +151,9 @@ def users_create(
     email: Annotated[str, typer.Option(help="Login email.")],
     name: Annotated[str, typer.Option(help="Full name.")],
     role: Annotated[Role, typer.Option(help="Role of the account.")],
-    organization_id: Annotated[int | None, typer.Option(help="Vendor or client id, for those roles.")] = None,
+    organization_id: Annotated[
+        int | None, typer.Option(help="Vendor or client id, for those roles.")
+    ] = None,
     password: Annotated[str | None, typer.Option(help="Password (prompted if omitted).")] = None,
     db: DbOption = None,
 ) -> None:
@@ -145,7 +164,13 @@ def users_create(
     sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
     hasher = make_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     try:
-        data = UserCreate(email=email, full_name=name, role=role, password=password, organization_id=organization_id)
+        data = UserCreate(
+            email=email,
+            full_name=name,
+            role=role,
+            password=password,
+            organization_id=organization_id,
+        )
         with sessions() as session:
             user = auth.do_create_user(session=session, actor=CLI_ACTOR, hasher=hasher, data=data)
     except CrewlineError as exc:
@@ -160,7 +185,9 @@ def tokens_create(
     user: Annotated[str, typer.Option(help="Email of the account the token acts as.")],
     name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
     scope: Annotated[list[Scope] | None, typer.Option(help="Scopes (repeat for several).")] = None,
-    expires_in_days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
+    expires_in_days: Annotated[
+        int | None, typer.Option(help="Expire after this many days.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create an API token and print it once."""
@@ -171,9 +198,13 @@ def tokens_create(
         if account is None:
             raise _fail(f"no account with email {user}")
         try:
-            data = TokenCreate(name=name, scopes=scope or [Scope.read], expires_in_days=expires_in_days)
-            _token, secret = auth.do_create_token(session=session, actor=CLI_ACTOR, user_id=account.id, data=data)
+            data = TokenCreate(
+                name=name, scopes=scope or [Scope.read], expires_in_days=expires_in_days
+            )
+            _token, secret = auth.do_create_token(
+                session=session, actor=CLI_ACTOR, user_id=account.id, data=data
+            )
         except (CrewlineError, ValueError) as exc:
             raise _fail(str(exc)) from exc
     console.print("Token (shown once; store it now):", style="bold")
-    print(secret)  # noqa: T201  (plain stdout so scripts can capture it)
+    print(secret)

@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_FILE = "crewline.db"
-SECRET_FILE_SUFFIX = ".secret"
+SECRET_FILE_SUFFIX = ".secret"  # noqa: S105  (a file name)
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev"})
 
 
@@ -69,9 +69,7 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if self.env == "production":
             if self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
-                raise ValueError(
-                    "CREWLINE_SECRET_KEY must be set to a random value in production"
-                )
+                raise ValueError("CREWLINE_SECRET_KEY must be set to a random value in production")
             if self.secure_cookies is False:
                 raise ValueError("CREWLINE_SECURE_COOKIES cannot be false in production")
         return self

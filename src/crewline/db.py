@@ -93,4 +93,3 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (pages render after writes)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
-

@@ -37,7 +37,9 @@ def test_the_session_token_is_stored_only_as_a_hash(factory, session) -> None:
     user = factory.user(Role.finance)
     client = factory.browser(user)
     token = client.cookies.get("crewline_session")
-    stored = session.scalars(select(LoginSession.token_hash).where(LoginSession.user_id == user.id)).all()
+    stored = session.scalars(
+        select(LoginSession.token_hash).where(LoginSession.user_id == user.id)
+    ).all()
     assert token and stored and token not in stored
 
 
@@ -80,7 +82,9 @@ def test_forms_of_a_logged_in_user_need_the_csrf_token(factory, session) -> None
     browser = factory.browser(user)
     assert browser.post("/account/tokens", data={"name": "x", "scopes": "read"}).status_code == 403
     assert browser.post("/logout", follow_redirects=False).status_code == 403
-    ok = browser.post("/account/tokens", data={"name": "x", "scopes": "read", "csrf_token": factory.csrf(browser)})
+    ok = browser.post(
+        "/account/tokens", data={"name": "x", "scopes": "read", "csrf_token": factory.csrf(browser)}
+    )
     assert ok.status_code == 201
 
 
@@ -89,7 +93,9 @@ def test_cookie_authenticated_api_writes_need_the_csrf_header(factory) -> None:
     browser = factory.browser(admin)
     body = factory.person_data()
     assert browser.post("/api/v1/people", json=body).status_code == 403
-    response = browser.post("/api/v1/people", json=body, headers={"X-CSRF-Token": factory.csrf(browser)})
+    response = browser.post(
+        "/api/v1/people", json=body, headers={"X-CSRF-Token": factory.csrf(browser)}
+    )
     assert response.status_code == 201
 
 
@@ -116,13 +122,20 @@ def test_logout_ends_the_session(factory, session) -> None:
     user = factory.user(Role.recruiter)
     browser = factory.browser(user)
     token = browser.cookies.get("crewline_session")
-    response = browser.post("/logout", data={"csrf_token": factory.csrf(browser)}, follow_redirects=False)
+    response = browser.post(
+        "/logout", data={"csrf_token": factory.csrf(browser)}, follow_redirects=False
+    )
     assert response.status_code == 303
     # Replaying the old cookie no longer works.
     replay = factory.browser()
     replay.cookies.set("crewline_session", token)
     assert replay.get("/account", follow_redirects=False).status_code == 303
-    assert session.scalar(select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)
+        )
+        == 0
+    )
 
 
 def test_login_never_redirects_off_site(factory) -> None:

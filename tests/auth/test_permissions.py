@@ -38,7 +38,11 @@ API_ALLOWED_AND_REFUSED: dict[Role, tuple[str, str]] = {
 def test_every_route_declares_a_permission(app) -> None:
     unmarked = []
     for info in iter_routes(app):
-        marks = [getattr(call, PERMISSION_MARK) for call in dependency_calls(info.route.dependant) if hasattr(call, PERMISSION_MARK)]
+        marks = [
+            getattr(call, PERMISSION_MARK)
+            for call in dependency_calls(info.route.dependant)
+            if hasattr(call, PERMISSION_MARK)
+        ]
         if not marks:
             unmarked.append(f"{sorted(info.methods)} {info.path}")
     # The OpenAPI document and its viewer are Starlette routes, not APIRoutes, and are public.
@@ -107,7 +111,10 @@ def test_a_worker_cannot_read_another_workers_person_record(factory) -> None:
     assert page.status_code == 404
     assert theirs.email not in page.text and theirs.full_name not in page.text
     assert browser.get("/people.csv").status_code == 403
-    assert api.get("/api/v1/people/similar", params={"requirement": "secret profile"}).status_code == 403
+    assert (
+        api.get("/api/v1/people/similar", params={"requirement": "secret profile"}).status_code
+        == 403
+    )
 
 
 def test_a_vendor_manager_sees_only_their_vendors_people(factory) -> None:
@@ -118,7 +125,9 @@ def test_a_vendor_manager_sees_only_their_vendors_people(factory) -> None:
     theirs = factory.person(classification="vendor_supplied", vendor_id=other_vendor.id)
     factory.person()  # a direct contractor, no vendor
     api = factory.api(manager)
-    listed = api.get("/api/v1/people", params={"vendor_id": other_vendor.id, "per_page": 500}).json()
+    listed = api.get(
+        "/api/v1/people", params={"vendor_id": other_vendor.id, "per_page": 500}
+    ).json()
     assert [p["id"] for p in listed["items"]] == [ours.id]
     assert api.get(f"/api/v1/people/{theirs.id}").status_code == 404
     assert api.get(f"/api/v1/people/{ours.id}").status_code == 200

@@ -16,7 +16,8 @@ def test_a_token_is_returned_once_and_stored_hashed(factory, session) -> None:
     user = factory.user(Role.ops_manager)
     browser = factory.browser(user)
     response = browser.post(
-        "/api/v1/tokens", json={"name": "pipeline", "scopes": ["read", "write"]},
+        "/api/v1/tokens",
+        json={"name": "pipeline", "scopes": ["read", "write"]},
         headers={"X-CSRF-Token": factory.csrf(browser)},
     )
     assert response.status_code == 201
@@ -81,7 +82,10 @@ def test_token_input_is_validated(factory) -> None:
 def test_the_account_page_shows_a_new_token_once(factory) -> None:
     user = factory.user(Role.reviewer)
     browser = factory.browser(user)
-    page = browser.post("/account/tokens", data={"name": "notebook", "scopes": "read", "csrf_token": factory.csrf(browser)})
+    page = browser.post(
+        "/account/tokens",
+        data={"name": "notebook", "scopes": "read", "csrf_token": factory.csrf(browser)},
+    )
     assert page.status_code == 201 and "Copy your new token now" in page.text
     again = browser.get("/account")
     assert "notebook" in again.text and "Copy your new token now" not in again.text

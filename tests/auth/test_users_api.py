@@ -25,13 +25,20 @@ def admin_api(factory):  # type: ignore[no-untyped-def]
 def test_an_admin_creates_an_account_and_it_is_audited(admin_api, session) -> None:
     response = admin_api.post(
         "/api/v1/users",
-        json={"email": "New.Recruiter@Example.org", "full_name": "Ana Lima", "role": "recruiter", "password": "a long password"},
+        json={
+            "email": "New.Recruiter@Example.org",
+            "full_name": "Ana Lima",
+            "role": "recruiter",
+            "password": "a long password",
+        },
     )
     assert response.status_code == 201
     body = response.json()
     assert body["email"] == "new.recruiter@example.org"
     assert "password" not in body and "password_hash" not in body
-    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.create").order_by(AuditEvent.id.desc()))
+    event = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "user.create").order_by(AuditEvent.id.desc())
+    )
     assert event is not None and event.entity_id == str(body["id"])
     assert "password" not in str(event.after)
 
@@ -54,14 +61,32 @@ def test_a_duplicate_email_is_409_and_writes_nothing(admin_api, factory, session
         ({"email": "a@example.org", "full_name": "", "role": "finance"}, "full_name"),
         ({"email": "a@example.org", "full_name": "x" * 201, "role": "finance"}, "full_name"),
         ({"email": "a@example.org", "full_name": "X", "role": "emperor"}, "role"),
-        ({"email": "a@example.org", "full_name": "X", "role": "finance", "password": "short"}, "password"),
-        ({"email": "a@example.org", "full_name": "X", "role": "finance", "is_admin": True}, "is_admin"),
+        (
+            {"email": "a@example.org", "full_name": "X", "role": "finance", "password": "short"},
+            "password",
+        ),
+        (
+            {"email": "a@example.org", "full_name": "X", "role": "finance", "is_admin": True},
+            "is_admin",
+        ),
         ({"email": "a@example.org", "full_name": 7, "role": "finance"}, "full_name"),
         ({"email": "a@example.org", "full_name": "X", "role": "vendor_manager"}, "organization_id"),
-        ({"email": "a@example.org", "full_name": "X", "role": "finance", "organization_id": 1}, "organization_id"),
+        (
+            {"email": "a@example.org", "full_name": "X", "role": "finance", "organization_id": 1},
+            "organization_id",
+        ),
     ],
-    ids=["bad-email", "empty-name", "long-name", "unknown-role", "short-password", "unknown-field",
-         "wrong-type", "vendor-manager-without-vendor", "staff-with-organization"],
+    ids=[
+        "bad-email",
+        "empty-name",
+        "long-name",
+        "unknown-role",
+        "short-password",
+        "unknown-field",
+        "wrong-type",
+        "vendor-manager-without-vendor",
+        "staff-with-organization",
+    ],
 )
 def test_bad_account_input_is_422_naming_the_field(admin_api, session, body, field) -> None:
     before = _counts(session)
@@ -75,14 +100,21 @@ def test_a_vendor_manager_must_name_a_vendor_not_a_client(admin_api, factory) ->
     client_org = factory.org(OrgKind.client)
     response = admin_api.post(
         "/api/v1/users",
-        json={"email": "vm@example.org", "full_name": "V", "role": "vendor_manager", "organization_id": client_org.id},
+        json={
+            "email": "vm@example.org",
+            "full_name": "V",
+            "role": "vendor_manager",
+            "organization_id": client_org.id,
+        },
     )
     assert response.status_code == 422
     assert "no vendor" in response.json()["detail"][0]["message"]
 
 
 def test_malformed_json_is_422(admin_api) -> None:
-    response = admin_api.post("/api/v1/users", content=b'{"email": ', headers={"Content-Type": "application/json"})
+    response = admin_api.post(
+        "/api/v1/users", content=b'{"email": ', headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 422
     assert "JSON" in response.json()["detail"][0]["message"]
 

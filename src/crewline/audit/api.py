@@ -27,8 +27,13 @@ def list_events(
 ) -> AuditEventPage:
     """Audit events, newest first; page with ``before_id=<next_before_id>``."""
     events = service.list_events(
-        session=session, limit=limit, before_id=before_id, entity_type=entity_type,
-        entity_id=entity_id, actor_user_id=actor_user_id, action=action,
+        session=session,
+        limit=limit,
+        before_id=before_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor_user_id=actor_user_id,
+        action=action,
     )
     return AuditEventPage(
         items=[AuditEventRead.model_validate(e) for e in events],

@@ -34,8 +34,12 @@ def audit_page(
 ) -> Response:
     """Every staff write, newest first, filterable by entity and action."""
     events = service.list_events(
-        session=session, limit=PAGE, before_id=before_id, entity_type=entity_type or None,
-        entity_id=entity_id or None, action=action or None,
+        session=session,
+        limit=PAGE,
+        before_id=before_id,
+        entity_type=entity_type or None,
+        entity_id=entity_id or None,
+        action=action or None,
     )
     return render(
         request,
@@ -43,7 +47,9 @@ def audit_page(
         {
             "events": events,
             "next_before_id": events[-1].id if len(events) == PAGE else None,
-            "entity_type": entity_type or "", "entity_id": entity_id or "", "action": action or "",
+            "entity_type": entity_type or "",
+            "entity_id": entity_id or "",
+            "action": action or "",
         },
         principal=caller,
     )

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, status
 from crewline.auth import service
 from crewline.auth.deps import CurrentUser, HasherDep, Principal, SessionDep, require
 from crewline.auth.roles import Role
-from crewline.auth.schemas import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
+from crewline.auth.schemas import (
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 
 router = APIRouter(tags=["accounts"])
 Admin = Annotated[Principal, Depends(require(Role.admin))]
@@ -57,7 +64,9 @@ def create_token(data: TokenCreate, session: SessionDep, caller: CurrentUser) ->
     token, secret = service.do_create_token(
         session=session, actor=caller.actor, user_id=caller.user.id, data=data
     )
-    return TokenCreated.model_validate({**TokenRead.model_validate(token).model_dump(), "token": secret})
+    return TokenCreated.model_validate(
+        {**TokenRead.model_validate(token).model_dump(), "token": secret}
+    )
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenRead)

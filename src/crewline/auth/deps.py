@@ -3,7 +3,7 @@
 Routes read like plain signatures::
 
     @router.get("/people/{person_id}")
-    def read(person_id: int, session: SessionDep, caller: Annotated[Principal, Depends(require(*STAFF))]):
+    def read(person_id: int, session: SessionDep, caller: StaffOnly): ...
 
 Every route must declare ``require(...)``, ``authenticated`` or ``public``; a test walks the
 app's routes and fails if one declares none of them. When in doubt, deny.
@@ -77,7 +77,9 @@ class Principal:
     @property
     def actor(self) -> Actor:
         """The caller as the author of an audited write."""
-        return Actor(user_id=self.user.id, label=self.user.email, role=self.user.role.value, ip=self.ip)
+        return Actor(
+            user_id=self.user.id, label=self.user.email, role=self.user.role.value, ip=self.ip
+        )
 
 
 def client_ip(request: Request) -> str:

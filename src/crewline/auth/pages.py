@@ -46,7 +46,9 @@ def login_page(request: Request, principal: OptionalPrincipal, next: str = "/") 
     """The login form (already logged-in users go home)."""
     if principal is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "auth/login.html", {"next": _safe_next(next), "error": None, "email": ""})
+    return render(
+        request, "auth/login.html", {"next": _safe_next(next), "error": None, "email": ""}
+    )
 
 
 @router.post("/login", dependencies=[Depends(public), Depends(check_csrf)])
@@ -67,21 +69,35 @@ def login(
     context = {"next": _safe_next(next), "email": email}
     try:
         result = service.do_login(
-            session=session, hasher=hasher, policy=policy, email=email, password=password,
-            ip=client_ip(request), session_hours=settings.session_hours,
+            session=session,
+            hasher=hasher,
+            policy=policy,
+            email=email,
+            password=password,
+            ip=client_ip(request),
+            session_hours=settings.session_hours,
         )
     except RateLimited as exc:
-        return render(request, "auth/login.html", {**context, "error": exc.message}, status_code=429)
+        return render(
+            request, "auth/login.html", {**context, "error": exc.message}, status_code=429
+        )
     if result is None:
         return render(
-            request, "auth/login.html", {**context, "error": "Wrong email or password."},
+            request,
+            "auth/login.html",
+            {**context, "error": "Wrong email or password."},
             status_code=401,
         )
     _user, token = result
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=settings.session_hours * 3600, httponly=True,
-        samesite="lax", secure=settings.cookies_secure, path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookies_secure,
+        path="/",
     )
     return response
 
@@ -100,7 +116,9 @@ def account(request: Request, session: SessionDep, caller: CurrentUser) -> Respo
     """The caller's account and API tokens."""
     tokens = service.list_tokens(session=session, user_id=caller.user.id)
     return render(
-        request, "auth/account.html", {"tokens": tokens, "new_token": None, "scopes": list(Scope)},
+        request,
+        "auth/account.html",
+        {"tokens": tokens, "new_token": None, "scopes": list(Scope)},
         principal=caller,
     )
 
@@ -115,13 +133,17 @@ def create_token(
 ) -> Response:
     """Create a token and show its secret once."""
     _token, secret = service.do_create_token(
-        session=session, actor=caller.actor, user_id=caller.user.id,
+        session=session,
+        actor=caller.actor,
+        user_id=caller.user.id,
         data=TokenCreate(name=name, scopes=scopes),
     )
     tokens = service.list_tokens(session=session, user_id=caller.user.id)
     return render(
-        request, "auth/account.html",
-        {"tokens": tokens, "new_token": secret, "scopes": list(Scope)}, principal=caller,
+        request,
+        "auth/account.html",
+        {"tokens": tokens, "new_token": secret, "scopes": list(Scope)},
+        principal=caller,
         status_code=201,
     )
 
@@ -129,5 +151,7 @@ def create_token(
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(token_id: int, session: SessionDep, caller: CurrentUser) -> Response:
     """Revoke one of the caller's tokens."""
-    service.do_revoke_token(session=session, actor=caller.actor, user_id=caller.user.id, token_id=token_id)
+    service.do_revoke_token(
+        session=session, actor=caller.actor, user_id=caller.user.id, token_id=token_id
+    )
     return RedirectResponse("/account", status_code=303)

@@ -84,7 +84,9 @@ def _check_org(*, session: Session, role: Role, organization_id: int | None) -> 
     kind = ORG_KIND_FOR_ROLE.get(role)
     if kind is None:
         if organization_id is not None:
-            raise InvalidInput("organization_id", f"a {role.value} does not belong to an organization")
+            raise InvalidInput(
+                "organization_id", f"a {role.value} does not belong to an organization"
+            )
         return
     if organization_id is None:
         raise InvalidInput("organization_id", f"a {role.value} must name their {kind.value}")
@@ -138,8 +140,13 @@ def do_update_user(*, session: Session, actor: Actor, user_id: int, data: UserUp
         session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     old, new = audit.changed(before, _user_fields(user))
     audit.record(
-        session=session, actor=actor, action="user.update", entity_type="user",
-        entity_id=user.id, before=old, after=new,
+        session=session,
+        actor=actor,
+        action="user.update",
+        entity_type="user",
+        entity_id=user.id,
+        before=old,
+        after=new,
     )
     session.commit()
     return user
@@ -153,7 +160,10 @@ def do_set_password(
     user.password_hash = security.hash_password(hasher, password)
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     audit.record(
-        session=session, actor=actor, action="user.set_password", entity_type="user",
+        session=session,
+        actor=actor,
+        action="user.set_password",
+        entity_type="user",
         entity_id=user.id,
     )
     session.commit()
@@ -163,8 +173,10 @@ def _check_rate_limit(
     *, session: Session, policy: LoginPolicy, email: str, ip: str, now: datetime
 ) -> None:
     since = now - policy.window
-    failures = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
+    failures = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
     )
     by_email = session.scalar(failures.where(LoginAttempt.email == email)) or 0
     by_ip = session.scalar(failures.where(LoginAttempt.ip == ip)) or 0
@@ -229,7 +241,9 @@ def user_for_session_token(*, session: Session, token: str) -> User | None:
 
 def do_logout(*, session: Session, token: str) -> None:
     """End one login session."""
-    session.execute(delete(LoginSession).where(LoginSession.token_hash == security.sha256_hex(token)))
+    session.execute(
+        delete(LoginSession).where(LoginSession.token_hash == security.sha256_hex(token))
+    )
     session.commit()
 
 
@@ -252,8 +266,12 @@ def do_create_token(
     session.add(token)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="token.create", entity_type="api_token",
-        entity_id=token.id, after={"user_id": user.id, "name": data.name, "scopes": token.scopes},
+        session=session,
+        actor=actor,
+        action="token.create",
+        entity_type="api_token",
+        entity_id=token.id,
+        after={"user_id": user.id, "name": data.name, "scopes": token.scopes},
     )
     session.commit()
     return token, secret
@@ -276,7 +294,10 @@ def do_revoke_token(*, session: Session, actor: Actor, user_id: int, token_id: i
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(
-            session=session, actor=actor, action="token.revoke", entity_type="api_token",
+            session=session,
+            actor=actor,
+            action="token.revoke",
+            entity_type="api_token",
             entity_id=token.id,
         )
         session.commit()

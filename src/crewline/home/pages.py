@@ -41,8 +41,10 @@ def _pool(session: Session, vendor_id: int | None = None) -> dict[str, Any]:
         "total": sum(summary["status"].values()),
         "active": summary["status"].get(WorkerStatus.active.value, 0),
         "paused": summary["status"].get(WorkerStatus.paused.value, 0),
-        "region_labels": regions[0], "region_values": regions[1],
-        "tier_labels": [t.replace("_", " ") for t in tiers[0]], "tier_values": tiers[1],
+        "region_labels": regions[0],
+        "region_values": regions[1],
+        "tier_labels": [t.replace("_", " ") for t in tiers[0]],
+        "tier_values": tiers[1],
     }
 
 

@@ -17,7 +17,9 @@ router = APIRouter(tags=["organizations"])
 
 @router.get("/organizations", response_model=list[OrgRead])
 def list_orgs(
-    session: SessionDep, caller: Annotated[Principal, Depends(require(*STAFF))], kind: OrgKind | None = None
+    session: SessionDep,
+    caller: Annotated[Principal, Depends(require(*STAFF))],
+    kind: OrgKind | None = None,
 ) -> object:
     """Clients and vendors (staff only)."""
     return service.list_orgs(session=session, kind=kind)

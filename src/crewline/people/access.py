@@ -3,6 +3,8 @@ workers and candidates only themselves. Hidden records answer 404, so ids leak n
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from crewline.auth.deps import Principal
 from crewline.auth.roles import STAFF, Role
 from crewline.errors import NotFound, PermissionDenied
@@ -36,9 +38,5 @@ def scoped_filter(principal: Principal, filters: PersonFilter) -> PersonFilter:
     if principal.role in STAFF:
         return filters
     if principal.role is Role.vendor_manager and principal.user.organization_id is not None:
-        return PersonFilter(**{**_as_dict(filters), "vendor_id": principal.user.organization_id})
+        return replace(filters, vendor_id=principal.user.organization_id)
     raise PermissionDenied("you may not list people")
-
-
-def _as_dict(filters: PersonFilter) -> dict[str, object]:
-    return {name: getattr(filters, name) for name in filters.__slots__}

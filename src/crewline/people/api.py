@@ -66,19 +66,34 @@ def list_people(
     filters = scoped_filter(
         caller,
         PersonFilter(
-            q=q, region=region, country=country, classification=classification, tier=tier,
-            status=worker_status, language=language, min_level=min_level, skill=skill,
-            vendor_id=vendor_id, in_pool=in_pool,
+            q=q,
+            region=region,
+            country=country,
+            classification=classification,
+            tier=tier,
+            status=worker_status,
+            language=language,
+            min_level=min_level,
+            skill=skill,
+            vendor_id=vendor_id,
+            in_pool=in_pool,
         ),
     )
     result = service.search_people(
         session=session,
         filters=filters,
-        page=PageRequest(page=page, per_page=per_page, sort=sort, direction="desc" if direction == "desc" else "asc"),
+        page=PageRequest(
+            page=page,
+            per_page=per_page,
+            sort=sort,
+            direction="desc" if direction == "desc" else "asc",
+        ),
     )
     return PersonPage(
         items=[PersonRead.model_validate(p) for p in result.items],
-        total=result.total, page=page, per_page=per_page,
+        total=result.total,
+        page=page,
+        per_page=per_page,
     )
 
 
@@ -87,7 +102,9 @@ def create_person(
     data: PersonCreate, session: SessionDep, embedder: EmbedderDep, caller: Editor
 ) -> object:
     """Create a person, optionally in the worker pool. A taken email is a 409."""
-    return service.do_create_person(session=session, actor=caller.actor, embedder=embedder, data=data)
+    return service.do_create_person(
+        session=session, actor=caller.actor, embedder=embedder, data=data
+    )
 
 
 @router.get("/people/similar", response_model=list[SimilarPerson])
@@ -99,7 +116,9 @@ def similar_people(
 ) -> object:
     """Pool members ranked by how well their skill profile matches a requirement text."""
     vendor_id = scoped_filter(caller, PersonFilter()).vendor_id
-    ranked = service.find_similar(session=session, embedder=embedder, query=query, vendor_id=vendor_id)
+    ranked = service.find_similar(
+        session=session, embedder=embedder, query=query, vendor_id=vendor_id
+    )
     return [SimilarPerson(person=PersonRead.model_validate(p), score=s) for p, s in ranked]
 
 
@@ -128,13 +147,21 @@ def update_person(
     )
 
 
-@router.post("/people/{person_id}/worker", response_model=WorkerRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/people/{person_id}/worker", response_model=WorkerRead, status_code=status.HTTP_201_CREATED
+)
 def add_to_pool(person_id: int, data: WorkerFields, session: SessionDep, caller: Editor) -> object:
     """Add a person to the worker pool."""
-    return service.do_add_to_pool(session=session, actor=caller.actor, person_id=person_id, fields=data)
+    return service.do_add_to_pool(
+        session=session, actor=caller.actor, person_id=person_id, fields=data
+    )
 
 
 @router.patch("/people/{person_id}/worker", response_model=WorkerRead)
-def update_worker(person_id: int, data: WorkerUpdate, session: SessionDep, caller: Editor) -> object:
+def update_worker(
+    person_id: int, data: WorkerUpdate, session: SessionDep, caller: Editor
+) -> object:
     """Change tier, status (with a reason for pauses) or availability."""
-    return service.do_update_worker(session=session, actor=caller.actor, person_id=person_id, data=data)
+    return service.do_update_worker(
+        session=session, actor=caller.actor, person_id=person_id, data=data
+    )

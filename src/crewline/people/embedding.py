@@ -44,7 +44,8 @@ class WordLlamaEmbedder:
 def normalize(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Rows scaled to unit length; all-zero rows stay zero."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    unit = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    return np.asarray(unit, dtype=DTYPE)
 
 
 def to_bytes(vector: npt.NDArray[np.float32]) -> bytes:

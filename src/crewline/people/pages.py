@@ -23,7 +23,13 @@ from crewline.people.api import EmbedderDep
 from crewline.people.models import Classification, Person, Region, Tier, WorkerStatus
 from crewline.people.schemas import SimilarQuery, WorkerUpdate
 from crewline.people.service import SORT_COLUMNS, PersonFilter
-from crewline.validation import CEFR_LEVELS, country_code, country_name, language_code, language_name
+from crewline.validation import (
+    CEFR_LEVELS,
+    country_code,
+    country_name,
+    language_code,
+    language_name,
+)
 from crewline.web.navigation import Navigation
 from crewline.web.tables import Column, csv_response, page_request
 from crewline.web.templating import render
@@ -43,8 +49,19 @@ COLUMNS = [
     Column("availability", "Hours / week", "availability", numeric=True),
 ]
 CSV_HEADER = [
-    "id", "full_name", "email", "country", "region", "time_zone", "classification", "vendor_id",
-    "languages", "skills", "tier", "status", "availability_hours",
+    "id",
+    "full_name",
+    "email",
+    "country",
+    "region",
+    "time_zone",
+    "classification",
+    "vendor_id",
+    "languages",
+    "skills",
+    "tier",
+    "status",
+    "availability_hours",
 ]
 
 
@@ -158,11 +175,18 @@ def people_csv(request: Request, session: SessionDep, caller: Lister) -> Respons
         for p in service.iter_people(session=session, filters=filters):
             worker = p.worker
             yield [
-                p.id, p.full_name, p.email, p.country, p.region.value, p.time_zone,
-                p.classification.value, p.vendor_id or "",
+                p.id,
+                p.full_name,
+                p.email,
+                p.country,
+                p.region.value,
+                p.time_zone,
+                p.classification.value,
+                p.vendor_id or "",
                 " ".join(f"{lang.language}:{lang.level}" for lang in p.languages),
                 " ".join(s.tag for s in p.skills),
-                worker.tier.value if worker else "", worker.status.value if worker else "",
+                worker.tier.value if worker else "",
+                worker.status.value if worker else "",
                 worker.availability_hours if worker else "",
             ]
 
@@ -170,7 +194,9 @@ def people_csv(request: Request, session: SessionDep, caller: Lister) -> Respons
 
 
 @router.get("/people/similar")
-def similar_page(request: Request, session: SessionDep, embedder: EmbedderDep, caller: Lister) -> Response:
+def similar_page(
+    request: Request, session: SessionDep, embedder: EmbedderDep, caller: Lister
+) -> Response:
     """Find pool members whose skill profile is closest to a requirement text."""
     params = request.query_params
     results: list[tuple[Person, float]] = []
@@ -185,15 +211,22 @@ def similar_page(request: Request, session: SessionDep, embedder: EmbedderDep, c
             error = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         else:
             vendor_id = scoped_filter(caller, PersonFilter()).vendor_id
-            results = service.find_similar(session=session, embedder=embedder, query=query, vendor_id=vendor_id)
+            results = service.find_similar(
+                session=session, embedder=embedder, query=query, vendor_id=vendor_id
+            )
     return render(
         request,
         "people/similar.html",
         {
-            "requirement": requirement, "results": results, "error": error, "params": params,
-            "regions": _options(Region), "tiers": _options(Tier),
+            "requirement": requirement,
+            "results": results,
+            "error": error,
+            "params": params,
+            "regions": _options(Region),
+            "tiers": _options(Tier),
             "levels": [(level, level) for level in CEFR_LEVELS],
-            "country_name": country_name, "language_name": language_name,
+            "country_name": country_name,
+            "language_name": language_name,
         },
         principal=caller,
         status_code=422 if error else 200,
@@ -210,7 +243,9 @@ def my_profile(session: SessionDep, caller: CurrentUser) -> Response:
 
 
 @router.get("/people/{person_id}")
-def person_page(request: Request, person_id: int, session: SessionDep, caller: CurrentUser) -> Response:
+def person_page(
+    request: Request, person_id: int, session: SessionDep, caller: CurrentUser
+) -> Response:
     """A person: who they are, languages, skills, pool membership and the change history."""
     person = ensure_visible(caller, service.get(session=session, person_id=person_id), person_id)
     panels = []
@@ -220,16 +255,23 @@ def person_page(request: Request, person_id: int, session: SessionDep, caller: C
             panels.append((panel.title, *rendered))
     history = (
         audit.list_events(session=session, entity_type="person", entity_id=str(person.id), limit=20)
-        if caller.role in STAFF else []
+        if caller.role in STAFF
+        else []
     )
     vendor = orgs.get(session=session, org_id=person.vendor_id) if person.vendor_id else None
     return render(
         request,
         "people/person.html",
         {
-            "person": person, "vendor": vendor, "history": history, "panels": panels,
-            "can_edit": caller.role in EDITORS, "tiers": _options(Tier), "statuses": _options(WorkerStatus),
-            "country_name": country_name, "language_name": language_name,
+            "person": person,
+            "vendor": vendor,
+            "history": history,
+            "panels": panels,
+            "can_edit": caller.role in EDITORS,
+            "tiers": _options(Tier),
+            "statuses": _options(WorkerStatus),
+            "country_name": country_name,
+            "language_name": language_name,
         },
         principal=caller,
     )
@@ -247,9 +289,13 @@ def update_worker_form(
 ) -> Response:
     """Change a worker's tier, status or availability from their page."""
     service.do_update_worker(
-        session=session, actor=caller.actor, person_id=person_id,
+        session=session,
+        actor=caller.actor,
+        person_id=person_id,
         data=WorkerUpdate(
-            tier=tier, status=status, availability_hours=availability_hours,
+            tier=tier,
+            status=status,
+            availability_hours=availability_hours,
             status_reason=status_reason.strip() or None,
         ),
     )

@@ -76,7 +76,9 @@ class WorkerUpdate(BaseModel):
 
     tier: Tier | None = None
     status: WorkerStatus | None = None
-    status_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    status_reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None
+    ) = None
     availability_hours: Hours | None = None
 
 
@@ -190,7 +192,9 @@ class SimilarQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    requirement: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)]
+    requirement: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)
+    ]
     region: Region | None = None
     language: LanguageCode | None = None
     min_level: CefrLevel | None = None

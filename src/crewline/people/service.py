@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
@@ -52,6 +53,7 @@ class PersonFilter:
     classification: Classification | None = None
     tier: Tier | None = None
     status: WorkerStatus | None = None
+    min_tier: Tier | None = None
     language: str | None = None
     min_level: str | None = None
     skill: str | None = None
@@ -76,7 +78,9 @@ SORT_COLUMNS: dict[str, Any] = {
 def profile_text(person: Person) -> str:
     """What the skill embedding reads: the free-text profile, skill tags and languages."""
     skills = ", ".join(s.tag.replace("-", " ") for s in person.skills)
-    languages = ", ".join(f"{language_name(lang.language)} {lang.level}" for lang in person.languages)
+    languages = ", ".join(
+        f"{language_name(lang.language)} {lang.level}" for lang in person.languages
+    )
     return ". ".join(part for part in (person.profile, skills, languages) if part)
 
 
@@ -205,8 +209,12 @@ def do_create_person(
     session.add(person)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="person.create", entity_type="person",
-        entity_id=person.id, after=_fields(person),
+        session=session,
+        actor=actor,
+        action="person.create",
+        entity_type="person",
+        entity_id=person.id,
+        after=_fields(person),
     )
     if commit:
         session.commit()
@@ -225,20 +233,28 @@ def do_create_people(
     seen: dict[str, int] = {}
     for index, email in enumerate(emails):
         if email in seen:
-            raise Conflict(f"rows {seen[email]} and {index} share email {email}", field=f"{index}.email")
+            raise Conflict(
+                f"rows {seen[email]} and {index} share email {email}", field=f"{index}.email"
+            )
         seen[email] = index
     taken = set(session.scalars(select(Person.email).where(Person.email.in_(emails))))
     if taken:
         index = next(i for i, e in enumerate(emails) if e in taken)
-        raise Conflict(f"a person with email {emails[index]} already exists", field=f"{index}.email")
+        raise Conflict(
+            f"a person with email {emails[index]} already exists", field=f"{index}.email"
+        )
     persons = [_new_person(session, row, None) for row in rows]
     _embed(persons, embedder)
     session.add_all(persons)
     session.flush()
     for person in persons:
         audit.record(
-            session=session, actor=actor, action="person.create", entity_type="person",
-            entity_id=person.id, after=_fields(person),
+            session=session,
+            actor=actor,
+            action="person.create",
+            entity_type="person",
+            entity_id=person.id,
+            after=_fields(person),
         )
     session.commit()
     return persons
@@ -251,18 +267,17 @@ def do_update_person(
     person = get_or_404(session=session, person_id=person_id)
     before = _fields(person)
     changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None and key != "vendor_id":
+            raise InvalidInput(key, "cannot be null")
     for key in ("full_name", "country", "region", "time_zone", "pay_currency", "profile"):
         if key in changes:
-            if changes[key] is None:
-                raise InvalidInput(key, "cannot be null")
             setattr(person, key, changes[key])
     if "email" in changes:
-        if changes["email"] is None:
-            raise InvalidInput("email", "cannot be null")
         _check_email_free(session, changes["email"], person.id)
         person.email = changes["email"].lower()
-    classification = changes.get("classification") or person.classification
-    vendor_id = changes["vendor_id"] if "vendor_id" in changes else person.vendor_id
+    classification = changes.get("classification", person.classification)
+    vendor_id = changes.get("vendor_id", person.vendor_id)
     if classification is not Classification.vendor_supplied and "vendor_id" not in changes:
         vendor_id = None
     _check_vendor(session, classification, vendor_id)
@@ -278,8 +293,13 @@ def do_update_person(
     if new:
         person.updated_at = utcnow()
         audit.record(
-            session=session, actor=actor, action="person.update", entity_type="person",
-            entity_id=person.id, before=old, after=new,
+            session=session,
+            actor=actor,
+            action="person.update",
+            entity_type="person",
+            entity_id=person.id,
+            before=old,
+            after=new,
         )
     session.commit()
     return person
@@ -293,8 +313,12 @@ def do_link_user(*, session: Session, actor: Actor, person_id: int, user_id: int
         raise Conflict(f"user {user_id} is already linked to person {other.id}", field="user_id")
     person.user_id = user_id
     audit.record(
-        session=session, actor=actor, action="person.link_user", entity_type="person",
-        entity_id=person.id, after={"user_id": user_id},
+        session=session,
+        actor=actor,
+        action="person.link_user",
+        entity_type="person",
+        entity_id=person.id,
+        after={"user_id": user_id},
     )
     session.commit()
     return person
@@ -310,8 +334,12 @@ def do_add_to_pool(
     person.worker = _new_worker(fields)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="worker.add", entity_type="person",
-        entity_id=person.id, after=_worker_fields(person.worker),
+        session=session,
+        actor=actor,
+        action="worker.add",
+        entity_type="person",
+        entity_id=person.id,
+        after=_worker_fields(person.worker),
     )
     session.commit()
     return person.worker
@@ -340,74 +368,89 @@ def do_update_worker(
     old, new = audit.changed(before, _worker_fields(worker))
     if new:
         audit.record(
-            session=session, actor=actor, action="worker.update", entity_type="person",
-            entity_id=person.id, before=old, after=new,
+            session=session,
+            actor=actor,
+            action="worker.update",
+            entity_type="person",
+            entity_id=person.id,
+            before=old,
+            after=new,
         )
     session.commit()
     return worker
 
 
-def _filtered(query: Select[tuple[Person]], filters: PersonFilter) -> Select[tuple[Person]]:
+def _conditions(filters: PersonFilter) -> list[ColumnElement[bool]]:
+    """SQL conditions for the filters, for a query joining Person with Worker (outer)."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.q:
         pattern = f"%{filters.q.strip().lower()}%"
         skill_match = exists().where(
             PersonSkill.person_id == Person.id, PersonSkill.tag.like(pattern)
         )
-        query = query.where(
-            or_(func.lower(Person.full_name).like(pattern), func.lower(Person.email).like(pattern), skill_match)
+        conditions.append(
+            or_(
+                func.lower(Person.full_name).like(pattern),
+                func.lower(Person.email).like(pattern),
+                skill_match,
+            )
         )
-    if filters.region is not None:
-        query = query.where(Person.region == filters.region)
-    if filters.country:
-        query = query.where(Person.country == filters.country.upper())
-    if filters.classification is not None:
-        query = query.where(Person.classification == filters.classification)
-    if filters.vendor_id is not None:
-        query = query.where(Person.vendor_id == filters.vendor_id)
-    if filters.tier is not None:
-        query = query.where(Worker.tier == filters.tier)
-    if filters.status is not None:
-        query = query.where(Worker.status == filters.status)
-    if filters.in_pool is True:
-        query = query.where(Worker.person_id.is_not(None))
-    elif filters.in_pool is False:
-        query = query.where(Worker.person_id.is_(None))
+    equal: list[tuple[Any, Any]] = [
+        (Person.region, filters.region),
+        (Person.country, filters.country.upper() if filters.country else None),
+        (Person.classification, filters.classification),
+        (Person.vendor_id, filters.vendor_id),
+        (Worker.tier, filters.tier),
+        (Worker.status, filters.status),
+    ]
+    conditions.extend(column == value for column, value in equal if value is not None)
+    if filters.min_tier is not None:
+        conditions.append(Worker.tier.in_([t for t in Tier if t.rank >= filters.min_tier.rank]))
+    if filters.in_pool is not None:
+        in_pool = Worker.person_id.is_not(None)
+        conditions.append(in_pool if filters.in_pool else ~in_pool)
     if filters.language:
-        levels = CEFR_LEVELS[CEFR_LEVELS.index(filters.min_level) :] if filters.min_level else CEFR_LEVELS
-        query = query.where(
+        start = CEFR_LEVELS.index(filters.min_level) if filters.min_level else 0
+        conditions.append(
             exists().where(
                 PersonLanguage.person_id == Person.id,
                 PersonLanguage.language == filters.language.lower(),
-                PersonLanguage.level.in_(levels),
+                PersonLanguage.level.in_(CEFR_LEVELS[start:]),
             )
         )
     if filters.skill:
-        query = query.where(
+        conditions.append(
             exists().where(PersonSkill.person_id == Person.id, PersonSkill.tag == filters.skill)
         )
     if filters.person_ids is not None:
-        query = query.where(Person.id.in_(filters.person_ids))
-    return query
+        conditions.append(Person.id.in_(filters.person_ids))
+    return conditions
 
 
-def _base_query() -> Select[tuple[Person]]:
-    return select(Person).outerjoin(Worker, Worker.person_id == Person.id)
+def _people(filters: PersonFilter) -> Select[Person]:
+    return (
+        select(Person).outerjoin(Worker, Worker.person_id == Person.id).where(*_conditions(filters))
+    )
 
 
 def search_people(
     *, session: Session, filters: PersonFilter, page: PageRequest
 ) -> PageResult[Person]:
     """One sorted, filtered page of people (languages and skills loaded in two more queries)."""
-    return paginate(session, _filtered(_base_query(), filters), page, SORT_COLUMNS, Person.id)
+    return paginate(session, _people(filters), page, SORT_COLUMNS, Person.id)
 
 
 def iter_people(*, session: Session, filters: PersonFilter, batch: int = 1000) -> Iterator[Person]:
     """Every matching person by id, fetched in batches (for CSV export)."""
     last_id = 0
     while True:
-        rows = session.scalars(
-            _filtered(_base_query(), filters).where(Person.id > last_id).order_by(Person.id).limit(batch)
-        ).unique().all()
+        rows = (
+            session.scalars(
+                _people(filters).where(Person.id > last_id).order_by(Person.id).limit(batch)
+            )
+            .unique()
+            .all()
+        )
         if not rows:
             return
         yield from rows
@@ -428,22 +471,25 @@ def find_similar(
         min_level=query.min_level,
         vendor_id=vendor_id,
         status=WorkerStatus.active if query.active_only else None,
+        min_tier=query.min_tier,
         in_pool=True,
     )
     sql = (
-        _filtered(select(Person.id, Person.profile_embedding).outerjoin(Worker, Worker.person_id == Person.id), filters)  # type: ignore[arg-type]
-        .where(Person.profile_embedding.is_not(None))
+        select(Person.id, Person.profile_embedding)
+        .outerjoin(Worker, Worker.person_id == Person.id)
+        .where(Person.profile_embedding.is_not(None), *_conditions(filters))
     )
-    if query.min_tier is not None:
-        sql = sql.where(Worker.tier.in_([t for t in Tier if t.rank >= query.min_tier.rank]))
     rows = session.execute(sql).all()
     if not rows:
         return []
     ids = [row[0] for row in rows]
-    matrix = embedding.from_bytes([row[1] for row in rows])
+    matrix = embedding.from_bytes([row[1] for row in rows if row[1] is not None])
     vector = embedder.embed([query.requirement])[0]
     ranked = embedding.rank(vector, matrix, query.limit)
-    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_([ids[i] for i, _ in ranked])))}
+    persons = {
+        p.id: p
+        for p in session.scalars(select(Person).where(Person.id.in_([ids[i] for i, _ in ranked])))
+    }
     return [(persons[ids[i]], score) for i, score in ranked]
 
 

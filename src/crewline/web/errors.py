@@ -16,7 +16,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crewline.web.templating import render
 from crewline.errors import (
     Conflict,
     CrewlineError,
@@ -26,6 +25,7 @@ from crewline.errors import (
     PermissionDenied,
     RateLimited,
 )
+from crewline.web.templating import render
 
 log = logging.getLogger("crewline.web")
 
@@ -91,7 +91,9 @@ def install(app: FastAPI) -> None:
                 headers["WWW-Authenticate"] = "Bearer"
             return JSONResponse({"detail": detail}, status_code=status, headers=headers)
         if isinstance(exc, NotAuthenticated):
-            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
             return RedirectResponse(f"/login?next={target}", status_code=303)
         return _page(request, status, exc.__class__.__name__, exc.message)
 

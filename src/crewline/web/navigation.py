@@ -27,7 +27,9 @@ class Navigation:
 
     links: list[NavLink] = field(default_factory=list)
 
-    def add(self, label: str, href: str, roles: frozenset[Role] | set[Role], order: int = 100) -> None:
+    def add(
+        self, label: str, href: str, roles: frozenset[Role] | set[Role], order: int = 100
+    ) -> None:
         """Register a link."""
         self.links.append(NavLink(label, href, frozenset(roles), order))
         self.links.sort(key=lambda link: (link.order, link.label))

@@ -1,4 +1,4 @@
-"""Server-side tables: parse sort/page parameters, count, slice; the ``_table.html`` macros draw them.
+"""Server-side tables: parse sort and page parameters, count, slice; ``_macros.html`` draws them.
 
 Sorting, filtering and paging happen in SQL so a table of 13,000 rows costs one page of rows.
 """
@@ -8,17 +8,19 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 T = TypeVar("T")
+#: Something a query can be ordered by: a mapped attribute or a SQL expression.
+SortKey = ColumnElement[Any] | QueryableAttribute[Any]
 MAX_PER_PAGE = 500
 
 
@@ -98,18 +100,20 @@ def page_request(
 
 def paginate(
     session: Session,
-    query: Select[tuple[T]],
+    query: Select[T],
     page: PageRequest,
-    sort_columns: dict[str, ColumnElement[Any]],
-    tiebreak: ColumnElement[Any],
+    sort_columns: Mapping[str, SortKey],
+    tiebreak: SortKey,
 ) -> PageResult[T]:
     """Count the filtered query, then fetch one sorted page (ties broken by ``tiebreak``)."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     column = sort_columns[page.sort]
     order = column.desc() if page.direction == "desc" else column.asc()
-    rows = session.scalars(
-        query.order_by(order, tiebreak).offset(page.offset).limit(page.per_page)
-    ).unique().all()
+    rows = (
+        session.scalars(query.order_by(order, tiebreak).offset(page.offset).limit(page.per_page))
+        .unique()
+        .all()
+    )
     return PageResult(items=rows, total=total, request=page)
 
 
@@ -123,7 +127,9 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> StreamingResponse:
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> StreamingResponse:
     """Stream rows as a CSV download without building the whole file in memory."""
 
     def generate() -> Iterator[str]:
