@@ -8,5 +8,6 @@ from crewline.auth import models as auth_models
 from crewline.db import Base
 from crewline.orgs import models as orgs_models
 from crewline.people import models as people_models
+from crewline.projects import models as projects_models
 
-__all__ = ["Base", "audit_models", "auth_models", "orgs_models", "people_models"]
+__all__ = ["Base", "audit_models", "auth_models", "orgs_models", "people_models", "projects_models"]

@@ -33,6 +33,8 @@ from crewline.people import api as people_api
 from crewline.people import pages as people_pages
 from crewline.people.embedding import Embedder, WordLlamaEmbedder
 from crewline.people.pages import PersonPanels
+from crewline.projects import api as projects_api
+from crewline.projects import pages as projects_pages
 from crewline.web import errors
 from crewline.web.navigation import Navigation
 from crewline.web.templating import make_templates
@@ -120,10 +122,11 @@ def create_app(
     app.add_api_route(
         "/static/plotly.min.js", plotly_js, include_in_schema=False, dependencies=[Depends(public)]
     )
-    for module in (auth_api, orgs_api, people_api, audit_api):
+    for module in (auth_api, orgs_api, people_api, projects_api, audit_api):
         app.include_router(module.router, prefix=API_PREFIX)
     for pages in (auth_pages, home_pages, people_pages, audit_pages):
         app.include_router(pages.router, include_in_schema=False)
         pages.register_navigation(app.state.navigation)
+    projects_pages.register_panels(app.state.person_panels)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

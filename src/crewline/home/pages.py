@@ -16,6 +16,7 @@ from crewline.auth.roles import Role
 from crewline.orgs import service as orgs
 from crewline.people import service as people
 from crewline.people.models import Region, Tier, WorkerStatus
+from crewline.projects import service as projects
 from crewline.web.navigation import Navigation
 from crewline.web.templating import render
 
@@ -72,7 +73,12 @@ def _vendor(session: Session, caller: Principal) -> dict[str, Any]:
 
 def _client(session: Session, caller: Principal) -> dict[str, Any]:
     org_id = caller.user.organization_id
-    return {"org": orgs.get(session=session, org_id=org_id) if org_id else None}
+    if org_id is None:
+        return {"org": None, "projects": []}
+    return {
+        "org": orgs.get(session=session, org_id=org_id),
+        "projects": projects.list_projects(session=session, client_id=org_id),
+    }
 
 
 def _self(session: Session, caller: Principal) -> dict[str, Any]:
