@@ -5,13 +5,18 @@ Nothing here runs at import: ``make_engine`` is called by ``create_app`` and the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from crewline.errors import Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -88,6 +93,23 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+@contextmanager
+def conflict_on_duplicate(
+    session: Session, message: str, *, field: str | None = None
+) -> Iterator[None]:
+    """Turn a unique-constraint race into a Conflict.
+
+    Services check for duplicates before writing, but two requests can pass the check at
+    once; the database's unique index then refuses one of them. That caller gets the same
+    409 as if it had lost the check, and its transaction is rolled back, never half-written.
+    """
+    try:
+        yield
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(message, field=field) from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -15,7 +15,7 @@ from crewline.auth import security
 from crewline.auth.models import ApiToken, LoginAttempt, LoginSession, User
 from crewline.auth.roles import ORG_ROLES, Role, Scope
 from crewline.auth.schemas import TokenCreate, UserCreate, UserUpdate
-from crewline.db import utcnow
+from crewline.db import conflict_on_duplicate, utcnow
 from crewline.errors import Conflict, InvalidInput, NotFound, RateLimited
 from crewline.orgs import service as orgs
 from crewline.orgs.models import OrgKind
@@ -111,7 +111,10 @@ def do_create_user(
         password_hash=security.hash_password(hasher, data.password) if data.password else None,
     )
     session.add(user)
-    session.flush()
+    with conflict_on_duplicate(
+        session, f"an account with email {email} already exists", field="email"
+    ):
+        session.flush()
     audit.record(
         session=session,
         actor=actor,

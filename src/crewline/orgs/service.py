@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
+from crewline.db import conflict_on_duplicate
 from crewline.errors import Conflict, NotFound
 from crewline.orgs.models import Organization, OrgKind
 from crewline.orgs.schemas import OrgCreate
@@ -45,7 +46,10 @@ def do_create_org(*, session: Session, actor: Actor, data: OrgCreate) -> Organiz
         raise Conflict(f"a {data.kind.value} named '{data.name}' already exists", field="name")
     org = Organization(**data.model_dump())
     session.add(org)
-    session.flush()
+    with conflict_on_duplicate(
+        session, f"a {data.kind.value} named '{data.name}' already exists", field="name"
+    ):
+        session.flush()
     audit.record(
         session=session,
         actor=actor,

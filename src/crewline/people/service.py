@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
-from crewline.db import utcnow
+from crewline.db import conflict_on_duplicate, utcnow
 from crewline.errors import Conflict, InvalidInput, NotFound
 from crewline.orgs import service as orgs
 from crewline.orgs.models import OrgKind
@@ -207,7 +207,10 @@ def do_create_person(
     person = _new_person(session, data, user_id)
     _embed([person], embedder)
     session.add(person)
-    session.flush()
+    with conflict_on_duplicate(
+        session, f"a person with email {data.email} already exists", field="email"
+    ):
+        session.flush()
     audit.record(
         session=session,
         actor=actor,
@@ -246,7 +249,8 @@ def do_create_people(
     persons = [_new_person(session, row, None) for row in rows]
     _embed(persons, embedder)
     session.add_all(persons)
-    session.flush()
+    with conflict_on_duplicate(session, "another request created one of these emails meanwhile"):
+        session.flush()
     for person in persons:
         audit.record(
             session=session,
@@ -301,7 +305,10 @@ def do_update_person(
             before=old,
             after=new,
         )
-    session.commit()
+    with conflict_on_duplicate(
+        session, f"a person with email {person.email} already exists", field="email"
+    ):
+        session.commit()
     return person
 
 

@@ -1,1 +1,1 @@
-"""Projects and who has worked on them (layer 3). Schemas, guidelines, tasks and export build on this."""
+"""Projects and who has worked on them (layer 3); schemas, tasks and export build on this."""
