@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import click
 import pytest
 import typer.main
 
@@ -19,11 +19,12 @@ def _text(name: str) -> str:
     return (DOCS / name).read_text(encoding="utf-8")
 
 
-def _commands(group: click.Group, prefix: str = "crewline") -> list[str]:
+def _commands(group: Any, prefix: str = "crewline") -> list[str]:
+    """Full names of the leaf commands (typer bundles its own click, so no isinstance checks)."""
     names = []
     for name, command in group.commands.items():
         full = f"{prefix} {name}"
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):
             names.extend(_commands(command, full))
         else:
             names.append(full)
@@ -38,7 +39,7 @@ def test_every_setting_is_documented(name: str) -> None:
 def test_every_cli_command_is_documented() -> None:
     text = _text("cli.md")
     group = typer.main.get_command(cli_app)
-    assert isinstance(group, click.Group)
+    assert len(_commands(group)) >= 5
     missing = [c for c in _commands(group) if f"`{c}" not in text]
     assert missing == []
 

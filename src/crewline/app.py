@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp
 
-from crewline import __version__
+from crewline import __version__, logs
 from crewline.audit import api as audit_api
 from crewline.audit import pages as audit_pages
 from crewline.auth import api as auth_api
@@ -84,6 +84,14 @@ class SecurityHeaders(BaseHTTPMiddleware):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def production_app() -> FastAPI:
+    """Factory for ``uvicorn --factory crewline.app:production_app``: settings from the
+    environment, structured logging configured, one app per worker process."""
+    settings = Settings()
+    logs.configure(level=settings.log_level, json=settings.log_json)
+    return create_app(settings)
 
 
 def create_app(

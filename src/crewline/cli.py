@@ -22,6 +22,7 @@ from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker
 from crewline.demo import generator as demo_generator
 from crewline.errors import CrewlineError
+from crewline.people import service as people
 from crewline.people.embedding import WordLlamaEmbedder
 
 app = typer.Typer(
@@ -65,7 +66,14 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     migrate.upgrade(engine)
     application = create_app(settings, session_factory=make_sessionmaker(engine))
     console.print(f"Crewline is serving on [bold]http://{host}:{port}[/] (Ctrl-C to stop)")
-    uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=False)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+    )
 
 
 @app.command()
@@ -155,9 +163,12 @@ def users_create(
         int | None, typer.Option(help="Vendor or client id, for those roles.")
     ] = None,
     password: Annotated[str | None, typer.Option(help="Password (prompted if omitted).")] = None,
+    person_id: Annotated[
+        int | None, typer.Option(help="Person record a worker or candidate account belongs to.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Create a login account."""
+    """Create a login account (and tie a worker or candidate to their person record)."""
     settings = _settings(db)
     if password is None:
         password = getpass.getpass("Password (10+ characters): ")
@@ -172,7 +183,13 @@ def users_create(
             organization_id=organization_id,
         )
         with sessions() as session:
-            user = auth.do_create_user(session=session, actor=CLI_ACTOR, hasher=hasher, data=data)
+            user = auth.do_create_user(
+                session=session, actor=CLI_ACTOR, hasher=hasher, data=data, commit=person_id is None
+            )
+            if person_id is not None:
+                people.do_link_user(
+                    session=session, actor=CLI_ACTOR, person_id=person_id, user_id=user.id
+                )
     except CrewlineError as exc:
         raise _fail(exc.message) from exc
     except ValueError as exc:

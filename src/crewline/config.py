@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr = Field(
         SecretStr(""),
-        description="Key that signs CSRF tokens. If unset, one is generated on first run and "
-        "stored next to the database (`<db file>.secret`, mode 0600).",
+        description="Key that signs CSRF tokens (shared by every server process). If unset, "
+        "one is generated on first run and stored next to the database "
+        "(`<db file>.secret`, mode 0600).",
     )
     secure_cookies: bool | None = Field(
         None,
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(
         False, description="Write logs as one JSON object per line (for log shippers)."
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Comma-separated addresses of trusted reverse proxies. Their "
+        "X-Forwarded-For header then gives the client address used by login rate limiting "
+        "and the audit log. Empty: trust no proxy.",
     )
     page_size: int = Field(50, ge=5, le=500, description="Default rows per page in tables.")
 
@@ -100,7 +107,8 @@ class Settings(BaseSettings):
         """Return the secret key, generating and storing one next to the database if unset.
 
         A generated key lives beside the SQLite file (or in ``data_dir`` for other databases)
-        so that restarting the server keeps sessions and CSRF tokens valid.
+        so that restarting the server keeps CSRF tokens in open pages valid. Processes starting
+        at once agree on one key: the file appears atomically, written whole, or not at all.
         """
         configured = self.secret_key.get_secret_value()
         if configured:
@@ -115,7 +123,15 @@ class Settings(BaseSettings):
             return key_file.read_text(encoding="utf-8").strip()
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        partial = key_file.with_name(f"{key_file.name}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(key)
+        try:
+            # link() fails if another process got there first; then everyone uses its key.
+            os.link(partial, key_file)
+        except FileExistsError:
+            key = key_file.read_text(encoding="utf-8").strip()
+        finally:
+            partial.unlink()
         return key

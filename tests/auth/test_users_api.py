@@ -6,9 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from crewline.audit.models import AuditEvent
+from crewline.auth import service as auth
 from crewline.auth.models import User
 from crewline.auth.roles import Role
+from crewline.auth.schemas import TokenCreate
+from crewline.errors import Conflict
 from crewline.orgs.models import OrgKind
+from tests.factories import ACTOR
 
 
 def _counts(session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -129,3 +133,29 @@ def test_changing_role_ends_the_users_sessions(admin_api, factory) -> None:
     browser = factory.browser(user)
     assert admin_api.patch(f"/api/v1/users/{user.id}", json={"role": "reviewer"}).status_code == 200
     assert browser.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_a_worker_account_is_linked_to_its_person_by_an_admin(admin_api, factory) -> None:
+    person = factory.person()
+    worker = factory.user(Role.worker)
+    recruiter = factory.user(Role.recruiter)
+    url = f"/api/v1/people/{person.id}/user"
+    refused = admin_api.put(url, json={"user_id": recruiter.id})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "user_id"
+    assert admin_api.put(url, json={"user_id": 999999}).status_code == 422
+    assert admin_api.put(url, json={"user_id": worker.id}).json()["user_id"] == worker.id
+    other = factory.person()
+    taken = admin_api.put(f"/api/v1/people/{other.id}/user", json={"user_id": worker.id})
+    assert taken.status_code == 409
+    assert factory.api(worker).get("/api/v1/me/person").json()["id"] == person.id
+    assert factory.api(recruiter).put(url, json={"user_id": worker.id}).status_code == 403
+
+
+def test_a_deactivated_account_cannot_be_given_a_token(admin_api, factory) -> None:
+    user = factory.user(Role.reviewer)
+    admin_api.patch(f"/api/v1/users/{user.id}", json={"is_active": False})
+    factory.session.expire_all()
+    with pytest.raises(Conflict, match="deactivated"):
+        auth.do_create_token(
+            session=factory.session, actor=ACTOR, user_id=user.id, data=TokenCreate(name="x")
+        )

@@ -78,9 +78,11 @@ def login(
             session_hours=settings.session_hours,
         )
     except RateLimited as exc:
-        return render(
+        refused = render(
             request, "auth/login.html", {**context, "error": exc.message}, status_code=429
         )
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     if result is None:
         return render(
             request,

@@ -255,6 +255,8 @@ def do_create_token(
 ) -> tuple[ApiToken, str]:
     """Create an API token for a user; returns the row and the secret (never stored)."""
     user = get_or_404(session=session, user_id=user_id)
+    if not user.is_active:
+        raise Conflict(f"account {user.email} is deactivated; it cannot hold API tokens")
     secret, prefix = security.new_api_token()
     now = utcnow()
     token = ApiToken(

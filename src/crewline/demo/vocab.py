@@ -9,18 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crewline.orgs.models import OrgKind
-from crewline.people.models import Region
+from crewline.people.models import Region, WorkerStatus
 
 ENGLISH_LEVELS = ("B1", "B2", "C1", "C2")
+
+
+Zone = tuple[str, float, tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class Country:
     """Where pool members live: names, zones, currency and languages that go with it.
 
-    ``names`` is a Faker locale, or one of ``ph``/``my``/``vi`` for the name lists below
-    (Faker has no Filipino or Malaysian names, and its Vietnamese given-name default is odd).
-    ``english`` weighs the English levels B1, B2, C1, C2.
+    ``names`` is a Faker locale, or ``ph``/``my`` for the name lists below (Faker has no
+    Filipino or Malaysian names); Vietnamese names are written family name first.
+    ``zones`` are IANA zones with a weight and the cities in them. ``english`` weighs the
+    English levels B1, B2, C1, C2. ``vendor`` is the staffing vendor that recruits there.
     """
 
     code: str
@@ -29,83 +33,92 @@ class Country:
     weight: float
     currency: str
     native: str
-    zones: tuple[tuple[str, float], ...]
-    cities: tuple[str, ...]
+    zones: tuple[Zone, ...]
     extra_languages: tuple[str, ...]
     english: tuple[float, float, float, float]
     vendor: str | None = None
 
 
+# fmt: off
+_LATAM_EN = (0.25, 0.4, 0.28, 0.07)
+_SEA_EN = (0.3, 0.4, 0.25, 0.05)
 COUNTRIES: tuple[Country, ...] = (
-    Country("PH", Region.SEA, "ph", 120, "PHP", "tl", (("Asia/Manila", 1.0),),
-            ("Quezon City", "Cebu City", "Davao City", "Makati", "Iloilo City", "Baguio"),
-            ("es", "ja"), (0.05, 0.25, 0.45, 0.25), "bayanihan"),
-    Country("ID", Region.SEA, "id_ID", 60, "IDR", "id",
-            (("Asia/Jakarta", 0.75), ("Asia/Makassar", 0.2), ("Asia/Jayapura", 0.05)),
-            ("Jakarta", "Bandung", "Surabaya", "Yogyakarta", "Denpasar", "Makassar"),
-            ("jv", "ms", "nl"), (0.3, 0.4, 0.25, 0.05), "nusantara"),
-    Country("VN", Region.SEA, "vi", 45, "VND", "vi", (("Asia/Ho_Chi_Minh", 1.0),),
-            ("Hanoi", "Ho Chi Minh City", "Da Nang", "Hue", "Can Tho"),
-            ("fr", "ja", "ko"), (0.3, 0.4, 0.25, 0.05), "nusantara"),
-    Country("TH", Region.SEA, "en_TH", 30, "THB", "th", (("Asia/Bangkok", 1.0),),
-            ("Bangkok", "Chiang Mai", "Khon Kaen", "Phuket", "Hat Yai"),
-            ("zh", "ja"), (0.3, 0.4, 0.25, 0.05), "bayanihan"),
-    Country("MY", Region.SEA, "my", 35, "MYR", "ms",
-            (("Asia/Kuala_Lumpur", 0.85), ("Asia/Kuching", 0.15)),
-            ("Kuala Lumpur", "Penang", "Johor Bahru", "Kota Kinabalu", "Ipoh", "Kuching"),
-            ("ar", "ja"), (0.1, 0.35, 0.4, 0.15), "bayanihan"),
-    Country("BR", Region.LATAM, "pt_BR", 80, "BRL", "pt",
-            (("America/Sao_Paulo", 0.6), ("America/Recife", 0.15), ("America/Fortaleza", 0.1),
-             ("America/Bahia", 0.1), ("America/Manaus", 0.05)),
-            ("São Paulo", "Rio de Janeiro", "Belo Horizonte", "Recife", "Porto Alegre",
-             "Curitiba", "Salvador"),
-            ("es", "it", "fr"), (0.25, 0.4, 0.28, 0.07), "andes"),
-    Country("MX", Region.LATAM, "es_MX", 55, "MXN", "es",
-            (("America/Mexico_City", 0.7), ("America/Monterrey", 0.15),
-             ("America/Tijuana", 0.1), ("America/Merida", 0.05)),
-            ("Mexico City", "Guadalajara", "Monterrey", "Puebla", "Querétaro", "Mérida"),
-            ("fr", "pt", "de"), (0.25, 0.4, 0.28, 0.07), "andes"),
-    Country("CO", Region.LATAM, "es_CO", 40, "COP", "es", (("America/Bogota", 1.0),),
-            ("Bogotá", "Medellín", "Cali", "Barranquilla", "Bucaramanga"),
-            ("pt", "fr"), (0.25, 0.4, 0.28, 0.07), "andes"),
-    Country("AR", Region.LATAM, "es_AR", 30, "ARS", "es",
-            (("America/Argentina/Buenos_Aires", 0.8), ("America/Argentina/Cordoba", 0.2)),
-            ("Buenos Aires", "Córdoba", "Rosario", "Mendoza", "La Plata"),
-            ("it", "pt", "de"), (0.15, 0.4, 0.33, 0.12), "andes"),
-    Country("ES", Region.EU, "es_ES", 30, "EUR", "es",
-            (("Europe/Madrid", 0.9), ("Atlantic/Canary", 0.1)),
-            ("Madrid", "Barcelona", "Valencia", "Seville", "Bilbao", "Málaga"),
-            ("ca", "fr", "de"), (0.2, 0.4, 0.3, 0.1), "vistula"),
-    Country("DE", Region.EU, "de_DE", 25, "EUR", "de", (("Europe/Berlin", 1.0),),
-            ("Berlin", "Munich", "Hamburg", "Cologne", "Leipzig", "Frankfurt"),
-            ("fr", "es", "tr"), (0.1, 0.35, 0.4, 0.15), "vistula"),
-    Country("FR", Region.EU, "fr_FR", 20, "EUR", "fr", (("Europe/Paris", 1.0),),
-            ("Paris", "Lyon", "Marseille", "Toulouse", "Lille", "Nantes"),
-            ("es", "de", "ar"), (0.2, 0.4, 0.3, 0.1), "vistula"),
-    Country("PL", Region.EU, "pl_PL", 30, "PLN", "pl", (("Europe/Warsaw", 1.0),),
-            ("Warsaw", "Kraków", "Wrocław", "Gdańsk", "Poznań", "Łódź"),
-            ("de", "ru", "uk"), (0.1, 0.35, 0.4, 0.15), "vistula"),
-    Country("IT", Region.EU, "it_IT", 15, "EUR", "it", (("Europe/Rome", 1.0),),
-            ("Rome", "Milan", "Naples", "Turin", "Bologna", "Florence"),
-            ("fr", "es", "de"), (0.25, 0.4, 0.27, 0.08), "vistula"),
-    Country("PT", Region.EU, "pt_PT", 15, "EUR", "pt",
-            (("Europe/Lisbon", 0.9), ("Atlantic/Azores", 0.1)),
-            ("Lisbon", "Porto", "Braga", "Coimbra", "Faro"),
-            ("es", "fr"), (0.1, 0.35, 0.4, 0.15), "vistula"),
-    Country("NL", Region.EU, "nl_NL", 10, "EUR", "nl", (("Europe/Amsterdam", 1.0),),
-            ("Amsterdam", "Rotterdam", "Utrecht", "The Hague", "Eindhoven"),
-            ("de", "fr"), (0.02, 0.18, 0.5, 0.3), "vistula"),
-    Country("US", Region.US, "en_US", 60, "USD", "en",
-            (("America/New_York", 0.4), ("America/Chicago", 0.25), ("America/Denver", 0.08),
-             ("America/Phoenix", 0.05), ("America/Los_Angeles", 0.22)),
-            ("New York", "Austin", "Chicago", "Atlanta", "Denver", "Seattle", "Phoenix"),
-            ("es", "fr", "zh"), (0.0, 0.0, 0.0, 1.0)),
-    Country("KE", Region.OTHER, "en_KE", 12, "KES", "sw", (("Africa/Nairobi", 1.0),),
-            ("Nairobi", "Mombasa", "Kisumu", "Nakuru"),
-            ("fr",), (0.0, 0.15, 0.5, 0.35)),
-    Country("IN", Region.OTHER, "en_IN", 10, "INR", "hi", (("Asia/Kolkata", 1.0),),
-            ("Bengaluru", "Hyderabad", "Pune", "Chennai", "Delhi"),
-            ("ta", "te", "mr"), (0.0, 0.2, 0.5, 0.3)),
+    Country("PH", Region.SEA, "ph", 120, "PHP", "tl", (
+        ("Asia/Manila", 1, ("Quezon City", "Cebu City", "Davao City", "Makati", "Iloilo City",
+                            "Baguio")),
+    ), ("es", "ja"), (0.05, 0.25, 0.45, 0.25), "bayanihan"),
+    Country("ID", Region.SEA, "id_ID", 60, "IDR", "id", (
+        ("Asia/Jakarta", 0.75, ("Jakarta", "Bandung", "Surabaya", "Yogyakarta", "Semarang")),
+        ("Asia/Makassar", 0.2, ("Denpasar", "Makassar", "Balikpapan")),
+        ("Asia/Jayapura", 0.05, ("Jayapura",)),
+    ), ("jv", "ms", "nl"), _SEA_EN, "nusantara"),
+    Country("VN", Region.SEA, "vi_VN", 45, "VND", "vi", (
+        ("Asia/Ho_Chi_Minh", 1, ("Hanoi", "Ho Chi Minh City", "Da Nang", "Hue", "Can Tho")),
+    ), ("fr", "ja", "ko"), _SEA_EN, "nusantara"),
+    Country("TH", Region.SEA, "en_TH", 30, "THB", "th", (
+        ("Asia/Bangkok", 1, ("Bangkok", "Chiang Mai", "Khon Kaen", "Phuket", "Hat Yai")),
+    ), ("zh", "ja"), _SEA_EN, "bayanihan"),
+    Country("MY", Region.SEA, "my", 35, "MYR", "ms", (
+        ("Asia/Kuala_Lumpur", 0.85, ("Kuala Lumpur", "Penang", "Johor Bahru", "Ipoh")),
+        ("Asia/Kuching", 0.15, ("Kuching", "Kota Kinabalu")),
+    ), ("ar", "ja"), (0.1, 0.35, 0.4, 0.15), "bayanihan"),
+    Country("BR", Region.LATAM, "pt_BR", 80, "BRL", "pt", (
+        ("America/Sao_Paulo", 0.6, ("São Paulo", "Rio de Janeiro", "Belo Horizonte",
+                                    "Curitiba", "Porto Alegre")),
+        ("America/Recife", 0.15, ("Recife", "João Pessoa")),
+        ("America/Fortaleza", 0.1, ("Fortaleza", "São Luís")),
+        ("America/Bahia", 0.1, ("Salvador",)),
+        ("America/Manaus", 0.05, ("Manaus",)),
+    ), ("es", "it", "fr"), _LATAM_EN, "andes"),
+    Country("MX", Region.LATAM, "es_MX", 55, "MXN", "es", (
+        ("America/Mexico_City", 0.7, ("Mexico City", "Guadalajara", "Puebla", "Querétaro")),
+        ("America/Monterrey", 0.15, ("Monterrey", "Saltillo")),
+        ("America/Tijuana", 0.1, ("Tijuana", "Mexicali")),
+        ("America/Merida", 0.05, ("Mérida",)),
+    ), ("fr", "pt", "de"), _LATAM_EN, "andes"),
+    Country("CO", Region.LATAM, "es_CO", 40, "COP", "es", (
+        ("America/Bogota", 1, ("Bogotá", "Medellín", "Cali", "Barranquilla", "Bucaramanga")),
+    ), ("pt", "fr"), _LATAM_EN, "andes"),
+    Country("AR", Region.LATAM, "es_AR", 30, "ARS", "es", (
+        ("America/Argentina/Buenos_Aires", 0.8, ("Buenos Aires", "Rosario", "La Plata")),
+        ("America/Argentina/Cordoba", 0.2, ("Córdoba", "Santa Fe")),
+    ), ("it", "pt", "de"), (0.15, 0.4, 0.33, 0.12), "andes"),
+    Country("ES", Region.EU, "es_ES", 30, "EUR", "es", (
+        ("Europe/Madrid", 0.9, ("Madrid", "Barcelona", "Valencia", "Seville", "Bilbao")),
+        ("Atlantic/Canary", 0.1, ("Las Palmas", "Santa Cruz de Tenerife")),
+    ), ("ca", "fr", "de"), (0.2, 0.4, 0.3, 0.1), "vistula"),
+    Country("DE", Region.EU, "de_DE", 25, "EUR", "de", (
+        ("Europe/Berlin", 1, ("Berlin", "Munich", "Hamburg", "Cologne", "Leipzig")),
+    ), ("fr", "es", "tr"), (0.1, 0.35, 0.4, 0.15), "vistula"),
+    Country("FR", Region.EU, "fr_FR", 20, "EUR", "fr", (
+        ("Europe/Paris", 1, ("Paris", "Lyon", "Marseille", "Toulouse", "Lille", "Nantes")),
+    ), ("es", "de", "ar"), (0.2, 0.4, 0.3, 0.1), "vistula"),
+    Country("PL", Region.EU, "pl_PL", 30, "PLN", "pl", (
+        ("Europe/Warsaw", 1, ("Warsaw", "Kraków", "Wrocław", "Gdańsk", "Poznań", "Łódź")),
+    ), ("de", "ru", "uk"), (0.1, 0.35, 0.4, 0.15), "vistula"),
+    Country("IT", Region.EU, "it_IT", 15, "EUR", "it", (
+        ("Europe/Rome", 1, ("Rome", "Milan", "Naples", "Turin", "Bologna", "Florence")),
+    ), ("fr", "es", "de"), (0.25, 0.4, 0.27, 0.08), "vistula"),
+    Country("PT", Region.EU, "pt_PT", 15, "EUR", "pt", (
+        ("Europe/Lisbon", 0.9, ("Lisbon", "Porto", "Braga", "Coimbra", "Faro")),
+        ("Atlantic/Azores", 0.1, ("Ponta Delgada",)),
+    ), ("es", "fr"), (0.1, 0.35, 0.4, 0.15), "vistula"),
+    Country("NL", Region.EU, "nl_NL", 10, "EUR", "nl", (
+        ("Europe/Amsterdam", 1, ("Amsterdam", "Rotterdam", "Utrecht", "The Hague")),
+    ), ("de", "fr"), (0.02, 0.18, 0.5, 0.3), "vistula"),
+    Country("US", Region.US, "en_US", 60, "USD", "en", (
+        ("America/New_York", 0.4, ("New York", "Atlanta", "Boston", "Miami")),
+        ("America/Chicago", 0.25, ("Chicago", "Austin", "Houston", "Minneapolis")),
+        ("America/Denver", 0.08, ("Denver", "Salt Lake City")),
+        ("America/Phoenix", 0.05, ("Phoenix", "Tucson")),
+        ("America/Los_Angeles", 0.22, ("Seattle", "Los Angeles", "Portland", "San Diego")),
+    ), ("es", "fr", "zh"), (0, 0, 0, 1)),
+    Country("KE", Region.OTHER, "en_KE", 12, "KES", "sw", (
+        ("Africa/Nairobi", 1, ("Nairobi", "Mombasa", "Kisumu", "Nakuru")),
+    ), ("fr",), (0, 0.15, 0.5, 0.35)),
+    Country("IN", Region.OTHER, "en_IN", 10, "INR", "hi", (
+        ("Asia/Kolkata", 1, ("Bengaluru", "Hyderabad", "Pune", "Chennai", "Delhi")),
+    ), ("ta", "te", "mr"), (0, 0.2, 0.5, 0.3)),
 )
 
 #: How people are engaged, per region: weights for employee, contractor, EOR, vendor-supplied.
@@ -218,8 +231,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         "image", 10, ("image annotator", "computer vision labeler", "data labeling specialist"),
         (("autonomous driving datasets", ("autonomous-driving",)),
-         ("retail shelf imagery", ("retail",)),
-         ("drone and satellite imagery", ("geospatial",)),
+         ("retail shelf imagery", ("retail",)), ("drone and satellite imagery", ("geospatial",)),
          ("agricultural crop images", ("agriculture",)),
          ("warehouse robotics footage", ("robotics",))),
         ("Moved into data labeling after three years on a BPO customer service floor.",
@@ -228,27 +240,25 @@ PERSONAS: tuple[Persona, ...] = (
          "Studied graphic design and has a sharp eye for object boundaries."),
         ("Draws bounding boxes and polygon masks in CVAT and Labelbox against long class "
          "taxonomies.",
-         "Has labeled pedestrians, cyclists and traffic signs frame by frame, including "
-         "occlusion and truncation flags.",
+         "Has labeled pedestrians, cyclists and traffic signs frame by frame, including occlusion "
+         "and truncation flags.",
          "Tracks objects across video frames and fixes interpolation drift.",
          "Annotates body keypoints for human pose estimation."),
         ("bounding-boxes", "image-annotation"),
-        ("polygon-segmentation", "keypoints", "video-tracking", "cvat", "labelbox",
-         "superannotate", "lidar-3d"),
+        ("polygon-segmentation", "keypoints", "video-tracking", "cvat", "labelbox", "superannotate",
+         "lidar-3d"),
     ),
     Persona(
         "transcription", 8, ("transcriptionist", "audio transcriber", "speech data annotator"),
         (("call-center recordings", ("call-center",)),
          ("podcast and interview audio", ("podcasts",)),
-         ("medical dictation", ("medical",)),
-         ("courtroom audio", ("legal",)),
+         ("medical dictation", ("medical",)), ("courtroom audio", ("legal",)),
          ("children's speech recordings", ("child-speech",))),
         ("Produced subtitles for streaming platforms at a captioning company.",
          "Types over 80 words per minute at verbatim accuracy.",
          "Comfortable with heavy accents, code-switching and noisy recordings."),
         ("Produces verbatim and clean-verbatim transcripts with timestamps and speaker labels.",
-         "Segments audio and marks non-speech events, overlaps and disfluencies in ELAN and "
-         "Praat.",
+         "Segments audio and marks non-speech events, overlaps and disfluencies in ELAN and Praat.",
          "Corrects speech recognition output word by word against the audio."),
         ("transcription", "audio"),
         ("speaker-diarization", "elan", "praat", "subtitling", "asr-evaluation"),
@@ -256,10 +266,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "moderation", 7, ("content moderator", "trust and safety analyst", "policy reviewer"),
-        (("social media platforms", ("social-media",)),
-         ("online marketplaces", ("e-commerce",)),
-         ("gaming communities", ("gaming",)),
-         ("short-video apps", ("video-review",))),
+        (("social media platforms", ("social-media",)), ("online marketplaces", ("e-commerce",)),
+         ("gaming communities", ("gaming",)), ("short-video apps", ("video-review",))),
         ("Spent several years on the trust and safety team of a large social network.",
          "Knows escalation workflows for self-harm, hate speech and violent extremism.",
          "Trained in wellness practices for long exposure to sensitive content."),
@@ -271,17 +279,15 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "rlhf", 10, ("RLHF rater", "AI response evaluator", "writer and editor"),
-        (("conversational AI", ("chatbots",)),
-         ("customer support", ("customer-support",)),
-         ("journalism", ("journalism",)),
-         ("technical writing", ("technical-writing",)),
+        (("conversational AI", ("chatbots",)), ("customer support", ("customer-support",)),
+         ("journalism", ("journalism",)), ("technical writing", ("technical-writing",)),
          ("education", ("education",))),
         ("Former English teacher with an ear for clarity and tone.",
          "Background in journalism and fact-checking.",
          "Led a customer support team handling escalations in English.",
          "Holds a degree in communications."),
-        ("Compares pairs of chatbot answers for helpfulness, honesty and harmlessness and "
-         "writes clear justifications.",
+        ("Compares pairs of chatbot answers for helpfulness, honesty and harmlessness and writes "
+         "clear justifications.",
          "Writes supervised fine-tuning demonstrations: ideal answers to open-ended prompts.",
          "Fact-checks model responses against sources and flags hallucinations.",
          "Rates instruction following and rewrites weak responses."),
@@ -290,18 +296,17 @@ PERSONAS: tuple[Persona, ...] = (
         min_english="B2",
     ),
     Persona(
-        "python", 7, ("software engineer", "Python developer", "backend developer",
-                      "data engineer"),
+        "python", 7,
+        ("software engineer", "Python developer", "backend developer", "data engineer"),
         (("web backends with Django and FastAPI", ("django", "fastapi")),
          ("data pipelines with pandas and Airflow", ("pandas", "airflow")),
-         ("fintech APIs", ("fintech",)),
-         ("machine learning tooling", ("machine-learning",)),
+         ("fintech APIs", ("fintech",)), ("machine learning tooling", ("machine-learning",)),
          ("open-source Python libraries", ("open-source",))),
         ("Has shipped production services in Python and PostgreSQL.",
          "Contributes to open-source projects on GitHub.",
          "Computer science degree; did competitive programming at university."),
-        ("Reviews model-written code for correctness, runs it, and writes unit tests that "
-         "expose the bugs.",
+        ("Reviews model-written code for correctness, runs it, and writes unit tests that expose "
+         "the bugs.",
          "Ranks coding assistant answers and explains which solution is idiomatic and why.",
          "Writes step-by-step programming solutions for fine-tuning datasets."),
         ("python", "code-review", "rlhf-preference"),
@@ -313,10 +318,8 @@ PERSONAS: tuple[Persona, ...] = (
         (("React and TypeScript front ends", ("javascript", "typescript", "react")),
          ("Android apps in Kotlin", ("kotlin", "android")),
          ("embedded C and C++ firmware", ("c++", "embedded")),
-         ("Java enterprise systems", ("java",)),
-         ("Go microservices", ("go",))),
-        ("Eight-person startup veteran: wrote features, fixed production incidents, "
-         "reviewed pull requests.",
+         ("Java enterprise systems", ("java",)), ("Go microservices", ("go",))),
+        ("Startup veteran: wrote features, fixed production incidents and reviewed pull requests.",
          "Self-taught programmer who later finished a software engineering degree.",
          "Maintains a small open-source library in their spare time."),
         ("Grades coding assistant answers on correctness, security and readability.",
@@ -327,8 +330,7 @@ PERSONAS: tuple[Persona, ...] = (
         tier_shift=1, min_english="B2",
     ),
     Persona(
-        "math", 5, ("mathematics teacher", "math tutor", "graduate student in mathematics",
-                    "actuarial analyst"),
+        "math", 5, ("mathematics teacher", "math tutor", "mathematician", "actuarial analyst"),
         (("secondary-school algebra and calculus", ("calculus",)),
          ("olympiad problem solving", ("olympiad",)),
          ("probability and statistics", ("statistics",)),
@@ -346,12 +348,9 @@ PERSONAS: tuple[Persona, ...] = (
         tier_shift=1, min_english="B2",
     ),
     Persona(
-        "nurse", 5, ("registered nurse", "radiology nurse", "ICU nurse",
-                     "clinical nurse educator"),
-        (("radiology and imaging", ("radiology",)),
-         ("intensive care", ("critical-care",)),
-         ("oncology", ("oncology",)),
-         ("emergency medicine", ("emergency-medicine",)),
+        "nurse", 5, ("registered nurse", "radiology nurse", "ICU nurse", "clinical nurse educator"),
+        (("radiology and imaging", ("radiology",)), ("intensive care", ("critical-care",)),
+         ("oncology", ("oncology",)), ("emergency medicine", ("emergency-medicine",)),
          ("pediatrics", ("pediatrics",))),
         ("Licensed nurse with hospital experience in triage and medication administration.",
          "Knows clinical documentation, care plans and discharge summaries inside out.",
@@ -365,15 +364,13 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "physician", 2, ("physician", "general practitioner", "radiologist", "medical resident"),
-        (("internal medicine", ("internal-medicine",)),
-         ("diagnostic radiology", ("radiology",)),
-         ("family medicine", ("primary-care",)),
-         ("cardiology", ("cardiology",))),
+        (("internal medicine", ("internal-medicine",)), ("diagnostic radiology", ("radiology",)),
+         ("family medicine", ("primary-care",)), ("cardiology", ("cardiology",))),
         ("Medical degree with hospital residency and board certification.",
          "Has published case reports and reviews clinical guidelines for a hospital network.",
          "Teaches clinical reasoning to medical students part time."),
-        ("Writes expert answers to clinical questions and grades model responses against "
-         "current guidelines.",
+        ("Writes expert answers to clinical questions and grades model responses against current "
+         "guidelines.",
          "Designs hard diagnostic vignettes that expose gaps in medical models.",
          "Adjudicates disagreements between nurse annotators on medical labels."),
         ("medical", "clinical-reasoning"),
@@ -381,10 +378,9 @@ PERSONAS: tuple[Persona, ...] = (
         tier_shift=2, min_english="B2",
     ),
     Persona(
-        "coder", 3, ("medical coder", "health information technician",
-                     "medical billing specialist"),
-        (("ICD-10 and CPT coding", ("icd-10",)),
-         ("hospital revenue cycle", ("revenue-cycle",)),
+        "coder", 3,
+        ("medical coder", "health information technician", "medical billing specialist"),
+        (("ICD-10 and CPT coding", ("icd-10",)), ("hospital revenue cycle", ("revenue-cycle",)),
          ("insurance claims review", ("insurance",))),
         ("Certified professional coder with years in a hospital billing department.",
          "Audits claims for coding errors and denials.",
@@ -396,16 +392,15 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "legal", 4, ("paralegal", "lawyer", "legal analyst", "contract manager"),
-        (("commercial contracts", ("contracts",)),
-         ("immigration law", ("immigration-law",)),
+        (("commercial contracts", ("contracts",)), ("immigration law", ("immigration-law",)),
          ("intellectual property", ("intellectual-property",)),
          ("labor and employment law", ("employment-law",)),
          ("data protection and GDPR", ("gdpr",))),
         ("Law degree and several years at a mid-sized firm.",
          "Drafted and negotiated supplier agreements in-house.",
          "Handled document review for large litigation matters."),
-        ("Labels contract clauses (indemnity, termination, governing law) for clause "
-         "extraction models.",
+        ("Labels contract clauses (indemnity, termination, governing law) for clause extraction "
+         "models.",
          "Evaluates legal research answers for accuracy and jurisdictional mistakes.",
          "Redacts personal data in court documents before they enter training sets."),
         ("legal", "contract-review"),
@@ -428,16 +423,14 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "translator", 5, ("translator", "localization specialist", "linguist"),
-        (("software localization", ("software-localization",)),
-         ("marketing copy", ("marketing",)),
-         ("film and TV subtitles", ("subtitling",)),
-         ("e-learning content", ("education",)),
+        (("software localization", ("software-localization",)), ("marketing copy", ("marketing",)),
+         ("film and TV subtitles", ("subtitling",)), ("e-learning content", ("education",)),
          ("game localization", ("gaming",))),
         ("Translation degree and a decade of freelance work.",
          "Works in memoQ and Trados with client term bases.",
          "Lived abroad for several years and switches between languages daily."),
-        ("Reviews machine translation output, scoring adequacy and fluency (MQM) and "
-         "post-editing the errors.",
+        ("Reviews machine translation output, scoring adequacy and fluency (MQM) and post-editing "
+         "the errors.",
          "Checks terminology consistency against glossaries and style guides.",
          "Rates multilingual chatbot answers for naturalness and cultural fit."),
         ("translation-review", "localization"),
@@ -446,15 +439,14 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "linguist", 5, ("computational linguist", "text annotator", "linguistics graduate"),
-        (("named entity recognition", ("ner",)),
-         ("part-of-speech tagging", ("pos-tagging",)),
+        (("named entity recognition", ("ner",)), ("part-of-speech tagging", ("pos-tagging",)),
          ("intent classification for voice assistants", ("intent-classification",)),
          ("sentiment and emotion analysis", ("sentiment",))),
         ("Studied linguistics with a focus on syntax and morphology.",
          "Wrote annotation guidelines for a university corpus project.",
          "Comfortable with regular expressions and a little Python."),
-        ("Tags people, organizations, places and products in news and social text with "
-         "Prodigy and doccano.",
+        ("Tags people, organizations, places and products in news and social text with Prodigy "
+         "and doccano.",
          "Labels sentiment and emotion in product reviews and posts, including sarcasm.",
          "Annotates user utterances with intents and slots for voice assistants."),
         ("ner", "sentiment"),
@@ -463,10 +455,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "finance", 4, ("accountant", "financial analyst", "tax consultant", "auditor"),
-        (("corporate accounting", ("accounting",)),
-         ("equity research", ("equity-research",)),
-         ("personal income tax", ("tax",)),
-         ("anti-money-laundering compliance", ("aml",)),
+        (("corporate accounting", ("accounting",)), ("equity research", ("equity-research",)),
+         ("personal income tax", ("tax",)), ("anti-money-laundering compliance", ("aml",)),
          ("retail banking operations", ("banking",))),
         ("Chartered accountant with audit experience at a regional firm.",
          "CFA level II candidate with a background in corporate finance.",
@@ -480,31 +470,28 @@ PERSONAS: tuple[Persona, ...] = (
         tier_shift=1, min_english="B2",
     ),
     Persona(
-        "science", 3, ("analytical chemist", "molecular biologist", "research scientist",
-                       "physics PhD student"),
+        "science", 3,
+        ("analytical chemist", "molecular biologist", "research scientist", "physicist"),
         (("organic chemistry", ("chemistry",)),
          ("pharmaceutical quality control", ("chemistry", "pharmacology")),
          ("genomics and sequencing", ("biology", "genomics")),
-         ("materials science", ("chemistry", "physics")),
-         ("quantum physics", ("physics",))),
+         ("materials science", ("chemistry", "physics")), ("quantum physics", ("physics",))),
         ("PhD with peer-reviewed publications.",
          "Ran HPLC and mass spectrometry in a pharmaceutical lab.",
          "Teaching assistant for undergraduate laboratory courses."),
         ("Writes and verifies graduate-level science questions with worked answers.",
-         "Reviews model explanations of reaction mechanisms and lab protocols for errors "
-         "and safety issues.",
+         "Reviews model explanations of reaction mechanisms and lab protocols for errors and "
+         "safety issues.",
          "Checks cited papers and numbers in model-written literature summaries."),
         ("science",),
         ("latex", "research", "python", "rlhf-preference", "statistics"),
         tier_shift=2, min_english="B2",
     ),
     Persona(
-        "search", 5, ("search quality rater", "ads quality evaluator",
-                      "e-commerce relevance rater"),
-        (("web search", ("web-search",)),
-         ("local search and maps", ("local-knowledge",)),
-         ("e-commerce product search", ("e-commerce",)),
-         ("news recommendations", ("news",))),
+        "search", 5,
+        ("search quality rater", "ads quality evaluator", "e-commerce relevance rater"),
+        (("web search", ("web-search",)), ("local search and maps", ("local-knowledge",)),
+         ("e-commerce product search", ("e-commerce",)), ("news recommendations", ("news",))),
         ("Several years rating search results for major search engines.",
          "Knows local businesses, slang and current events in their market.",
          "Former retail merchandiser who knows product catalogs well."),
@@ -516,10 +503,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "documents", 3, ("document processing specialist", "data entry specialist"),
-        (("receipts and invoices", ("invoices",)),
-         ("handwritten forms", ("handwriting",)),
-         ("identity documents", ("kyc",)),
-         ("historical archives", ("archives",))),
+        (("receipts and invoices", ("invoices",)), ("handwritten forms", ("handwriting",)),
+         ("identity documents", ("kyc",)), ("historical archives", ("archives",))),
         ("Worked in a back office processing insurance claims.",
          "Accurate typist with a background in records management."),
         ("Corrects OCR output and boxes key-value fields in scanned documents.",
@@ -531,8 +516,7 @@ PERSONAS: tuple[Persona, ...] = (
         "voice", 3, ("voice talent", "speech data collector", "audio engineer"),
         (("text-to-speech voice recordings", ("tts",)),
          ("wake-word data collection", ("speech-recording",)),
-         ("music tagging", ("music",)),
-         ("sound event labeling", ("audio-tagging",))),
+         ("music tagging", ("music",)), ("sound event labeling", ("audio-tagging",))),
         ("Records from a treated home studio with a professional microphone.",
          "Radio presenter with a trained, consistent voice.",
          "Studied sound engineering and mixes podcasts on the side."),
@@ -545,8 +529,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         "qa", 3, ("annotation QA lead", "quality reviewer", "annotation team lead"),
         (("image annotation programs", ("bounding-boxes",)),
-         ("text annotation programs", ("ner",)),
-         ("RLHF programs", ("rlhf-preference",))),
+         ("text annotation programs", ("ner",)), ("RLHF programs", ("rlhf-preference",))),
         ("Led a team of twenty annotators for two years.",
          "Started as an annotator and was promoted after consistently top audit scores.",
          "Trains new cohorts on guidelines and edge cases."),
@@ -558,17 +541,18 @@ PERSONAS: tuple[Persona, ...] = (
         tier_shift=2, min_english="B2",
     ),
 )
+# fmt: on
 
 OPENINGS = (
-    "{Title} with {years} years of experience in {field}.",
-    "{Title} based in {city}; {years} years working in {field}.",
-    "Based in {city}. {Title} specialising in {field} for the past {years} years.",
-    "{Years} years as {a_title} focused on {field}, currently in {city}.",
-    "{Title} from {city} with a background in {field} ({years} years).",
+    "{Title} with {years} of experience in {field}.",
+    "{Title} based in {city}; {years} working in {field}.",
+    "Based in {city}. {Title} specialising in {field} for the past {years}.",
+    "Has spent {years} as {a_title} focused on {field}; currently in {city}.",
+    "{Title} from {city}, {years} in {field} so far.",
 )
 CLOSINGS = (
     "Prefers asynchronous work and clear written guidelines.",
-    "Happy to take overnight shifts that overlap with US teams.",
+    "Happy to work split shifts that overlap with client teams in other time zones.",
     "Interested in moving into reviewer and QA roles.",
     "Works from a quiet home office with a reliable fibre connection.",
     "Enjoys long, detailed guidelines and hunting down edge cases.",
@@ -596,3 +580,8 @@ INACTIVE_REASONS = (
     "No task activity in the last 60 days.",
     "Did not answer the quarterly availability check-in.",
 )
+STATUS_REASONS: dict[WorkerStatus, tuple[str, ...]] = {
+    WorkerStatus.paused: PAUSE_REASONS,
+    WorkerStatus.inactive: INACTIVE_REASONS,
+    WorkerStatus.offboarded: OFFBOARD_REASONS,
+}

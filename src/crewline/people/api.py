@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from crewline.auth.deps import CurrentUser, Principal, SessionDep, require
+from crewline.auth.deps import CurrentUser, Principal, SessionDep, SettingsDep, require
+from crewline.auth.roles import Role
 from crewline.errors import NotFound
 from crewline.people import service
 from crewline.people.access import EDITORS, LISTERS, ensure_visible, scoped_filter
@@ -19,6 +20,7 @@ from crewline.people.schemas import (
     PersonUpdate,
     SimilarPerson,
     SimilarQuery,
+    UserLink,
     WorkerFields,
     WorkerRead,
     WorkerUpdate,
@@ -45,6 +47,7 @@ EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 @router.get("/people", response_model=PersonPage)
 def list_people(
     session: SessionDep,
+    settings: SettingsDep,
     caller: Lister,
     q: Annotated[str | None, Query(max_length=200)] = None,
     region: Region | None = None,
@@ -58,11 +61,14 @@ def list_people(
     vendor_id: Annotated[int | None, Query(ge=1)] = None,
     in_pool: bool | None = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+    per_page: Annotated[int | None, Query(ge=1, le=500)] = None,
     sort: SortKey = "name",
     direction: Annotated[str, Query(alias="dir", pattern="^(asc|desc)$")] = "asc",
 ) -> object:
-    """People matching the filters, one page at a time (vendor managers see their own only)."""
+    """People matching the filters, one page at a time (vendor managers see their own only).
+
+    ``per_page`` defaults to ``CREWLINE_PAGE_SIZE``.
+    """
     filters = scoped_filter(
         caller,
         PersonFilter(
@@ -79,6 +85,7 @@ def list_people(
             in_pool=in_pool,
         ),
     )
+    per_page = per_page or settings.page_size
     result = service.search_people(
         session=session,
         filters=filters,
@@ -144,6 +151,19 @@ def update_person(
     """Change a person's details (only the fields sent)."""
     return service.do_update_person(
         session=session, actor=caller.actor, embedder=embedder, person_id=person_id, data=data
+    )
+
+
+@router.put("/people/{person_id}/user", response_model=PersonRead)
+def link_user(
+    person_id: int,
+    data: UserLink,
+    session: SessionDep,
+    caller: Annotated[Principal, Depends(require(Role.admin))],
+) -> object:
+    """Tie a worker or candidate login account to this person (admins only)."""
+    return service.do_link_user(
+        session=session, actor=caller.actor, person_id=person_id, user_id=data.user_id
     )
 
 

@@ -42,9 +42,14 @@ class WordLlamaEmbedder:
 
 
 def normalize(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """Rows scaled to unit length; all-zero rows stay zero."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    unit = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    """Rows scaled to unit length; all-zero rows stay zero.
+
+    The norm is taken in float64: float32 squares of very small or very large components
+    underflow or overflow and would give rows longer or shorter than one.
+    """
+    wide = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(wide, axis=1, keepdims=True)
+    unit = np.divide(wide, norms, out=np.zeros_like(wide), where=norms > 0)
     return np.asarray(unit, dtype=DTYPE)
 
 

@@ -25,6 +25,7 @@ from crewline.people.schemas import SimilarQuery, WorkerUpdate
 from crewline.people.service import SORT_COLUMNS, PersonFilter
 from crewline.validation import (
     CEFR_LEVELS,
+    cefr_level,
     country_code,
     country_name,
     language_code,
@@ -123,15 +124,11 @@ def _filters(request: Request) -> PersonFilter:
         tier=parse("tier", Tier),
         status=parse("status", WorkerStatus),
         language=parse("language", language_code),
-        min_level=parse("min_level", lambda v: v if v in CEFR_LEVELS else _bad_level(v)),
+        min_level=parse("min_level", cefr_level),
         skill=_opt(params.get("skill")),
         vendor_id=parse("vendor_id", int),
         in_pool={"workers": True, "candidates": False}.get(show),
     )
-
-
-def _bad_level(value: str) -> str:
-    raise ValueError(f"'{value}' is not a CEFR level")
 
 
 def _options(enum_cls: type[Any]) -> list[tuple[str, str]]:
@@ -142,7 +139,12 @@ def _options(enum_cls: type[Any]) -> list[tuple[str, str]]:
 def people_list(request: Request, session: SessionDep, caller: Lister) -> Response:
     """The worker pool: search by name, email or skill; filter; sort; page; export."""
     filters = scoped_filter(caller, _filters(request))
-    page = page_request(request, sorts=SORT_COLUMNS, default_sort="name")
+    page = page_request(
+        request,
+        sorts=SORT_COLUMNS,
+        default_sort="name",
+        default_per_page=request.app.state.settings.page_size,
+    )
     result = service.search_people(session=session, filters=filters, page=page)
     vendors = orgs.list_orgs(session=session, kind=OrgKind.vendor) if caller.role in STAFF else []
     return render(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -59,14 +61,39 @@ Languages = Annotated[list[LanguageSkill], Field(max_length=20), AfterValidator(
 Skills = Annotated[list[SkillTag], Field(max_length=50)]
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+#: Statuses that need a reason, because someone will ask "why was I paused?".
+STATUSES_NEEDING_REASON = frozenset({WorkerStatus.paused, WorkerStatus.offboarded})
+
+
 class WorkerFields(BaseModel):
-    """Pool membership when adding a person to the worker pool."""
+    """Pool membership when adding a person to the worker pool.
+
+    ``joined_at`` lets imports keep real tenure; it defaults to now and cannot be in the future.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     tier: Tier = Tier.trainee
     status: WorkerStatus = WorkerStatus.active
+    status_reason: Reason | None = Field(None, validate_default=True)
     availability_hours: Hours = 20
+    joined_at: AwareDatetime | None = None
+
+    @field_validator("status_reason")
+    @classmethod
+    def _reason_when_needed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        status = info.data.get("status")
+        if value is None and status in STATUSES_NEEDING_REASON:
+            raise ValueError(f"say why the worker is {status.value}")
+        return value
+
+    @field_validator("joined_at")
+    @classmethod
+    def _not_in_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC):
+            raise ValueError("cannot be in the future")
+        return value
 
 
 class WorkerUpdate(BaseModel):
@@ -76,9 +103,7 @@ class WorkerUpdate(BaseModel):
 
     tier: Tier | None = None
     status: WorkerStatus | None = None
-    status_reason: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None
-    ) = None
+    status_reason: Reason | None = None
     availability_hours: Hours | None = None
 
 
@@ -129,6 +154,14 @@ class PersonUpdate(BaseModel):
         return sorted(set(value)) if value is not None else None
 
 
+class UserLink(BaseModel):
+    """The login account of a worker or candidate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: int = Field(ge=1)
+
+
 class WorkerRead(BaseModel):
     """Pool membership as the API returns it."""
 
@@ -155,6 +188,7 @@ class PersonRead(BaseModel):
     time_zone: str
     classification: Classification
     vendor_id: int | None
+    user_id: int | None
     pay_currency: str
     languages: list[LanguageSkill]
     skills: list[str]
@@ -201,3 +235,10 @@ class SimilarQuery(BaseModel):
     min_tier: Tier | None = None
     active_only: bool = True
     limit: int = Field(20, ge=1, le=200)
+
+    @field_validator("min_level")
+    @classmethod
+    def _level_needs_language(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not info.data.get("language"):
+            raise ValueError("give the language the level applies to")
+        return value

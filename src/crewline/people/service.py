@@ -6,12 +6,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
+from crewline.auth import service as auth
+from crewline.auth.roles import PERSON_ROLES
 from crewline.db import conflict_on_duplicate, utcnow
 from crewline.errors import Conflict, InvalidInput, NotFound
 from crewline.orgs import service as orgs
@@ -29,18 +31,17 @@ from crewline.people.models import (
     WorkerStatus,
 )
 from crewline.people.schemas import (
+    STATUSES_NEEDING_REASON,
     LanguageSkill,
     PersonCreate,
     PersonUpdate,
     SimilarQuery,
     WorkerFields,
     WorkerUpdate,
+    skill_tag,
 )
 from crewline.validation import CEFR_LEVELS, language_name
 from crewline.web.tables import PageRequest, PageResult, paginate
-
-#: Statuses that need a reason, because someone will ask "why was I paused?".
-STATUSES_NEEDING_REASON = frozenset({WorkerStatus.paused, WorkerStatus.offboarded})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +62,23 @@ class PersonFilter:
     in_pool: bool | None = None
     person_ids: frozenset[int] | None = None
 
+    def __post_init__(self) -> None:
+        if self.min_level and not self.language:
+            raise InvalidInput("min_level", "give the language the level applies to")
+        if self.skill is not None:
+            # Skills are stored as slugs: "Medical Coding" must find "medical-coding".
+            try:
+                object.__setattr__(self, "skill", skill_tag(self.skill))
+            except ValueError as exc:
+                raise InvalidInput("skill", str(exc)) from exc
+
 
 SORT_COLUMNS: dict[str, Any] = {
     "name": Person.full_name,
     "country": Person.country,
     "region": Person.region,
     "classification": Person.classification,
-    "tier": Worker.tier,
+    "tier": case({t.value: t.rank for t in Tier}, value=Worker.tier),
     "status": Worker.status,
     "availability": Worker.availability_hours,
     "joined": Worker.joined_at,
@@ -113,7 +124,9 @@ def _check_vendor(session: Session, classification: Classification, vendor_id: i
     if classification is Classification.vendor_supplied:
         if vendor_id is None:
             raise InvalidInput("vendor_id", "a vendor-supplied person must name their vendor")
-        orgs.get_or_404(session=session, org_id=vendor_id, kind=OrgKind.vendor)
+        vendor = orgs.get(session=session, org_id=vendor_id)
+        if vendor is None or vendor.kind is not OrgKind.vendor:
+            raise InvalidInput("vendor_id", f"no vendor with id {vendor_id}")
     elif vendor_id is not None:
         raise InvalidInput("vendor_id", "only vendor-supplied people have a vendor")
 
@@ -129,7 +142,7 @@ def _check_email_free(session: Session, email: str, person_id: int | None = None
 def _set_languages(person: Person, languages: Sequence[LanguageSkill]) -> None:
     person.languages = [
         PersonLanguage(language=lang.language, level=lang.level, native=lang.native)
-        for lang in languages
+        for lang in sorted(languages, key=lambda lang: lang.language)
     ]
 
 
@@ -183,13 +196,14 @@ def _new_person(session: Session, data: PersonCreate, user_id: int | None) -> Pe
 
 
 def _new_worker(fields: WorkerFields) -> Worker:
-    now = utcnow()
+    joined = fields.joined_at or utcnow()
     return Worker(
         tier=fields.tier,
         status=fields.status,
+        status_reason=fields.status_reason,
         availability_hours=fields.availability_hours,
-        joined_at=now,
-        status_changed_at=now,
+        joined_at=joined,
+        status_changed_at=joined,
     )
 
 
@@ -315,6 +329,11 @@ def do_update_person(
 def do_link_user(*, session: Session, actor: Actor, person_id: int, user_id: int) -> Person:
     """Tie a login account to a person (a worker or candidate logging in sees this record)."""
     person = get_or_404(session=session, person_id=person_id)
+    user = auth.get(session=session, user_id=user_id)
+    if user is None:
+        raise InvalidInput("user_id", f"no account with id {user_id}")
+    if user.role not in PERSON_ROLES:
+        raise InvalidInput("user_id", f"a {user.role.label.lower()} account has no person record")
     other = get_by_user(session=session, user_id=user_id)
     if other is not None and other.id != person.id:
         raise Conflict(f"user {user_id} is already linked to person {other.id}", field="user_id")
@@ -387,18 +406,23 @@ def do_update_worker(
     return worker
 
 
+def like_escape(text: str) -> str:
+    """Escape LIKE wildcards so a search for ``50%`` or ``_`` matches those characters."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _conditions(filters: PersonFilter) -> list[ColumnElement[bool]]:
     """SQL conditions for the filters, for a query joining Person with Worker (outer)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
+        pattern = f"%{like_escape(filters.q.strip().lower())}%"
         skill_match = exists().where(
-            PersonSkill.person_id == Person.id, PersonSkill.tag.like(pattern)
+            PersonSkill.person_id == Person.id, PersonSkill.tag.like(pattern, escape="\\")
         )
         conditions.append(
             or_(
-                func.lower(Person.full_name).like(pattern),
-                func.lower(Person.email).like(pattern),
+                func.lower(Person.full_name).like(pattern, escape="\\"),
+                func.lower(Person.email).like(pattern, escape="\\"),
                 skill_match,
             )
         )

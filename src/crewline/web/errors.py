@@ -56,9 +56,12 @@ def validation_details(errors: list[Any]) -> list[dict[str, str]]:
         message = str(error.get("msg", "invalid value"))
         if error.get("type") == "extra_forbidden":
             message = "unknown field"
-        elif error.get("type") == "json_invalid":
-            message = f"malformed JSON: {error.get('ctx', {}).get('error', 'cannot parse')}"
-        details.append({"field": _field_name(error.get("loc", ())), "message": message})
+        field = _field_name(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            reason = error.get("ctx", {}).get("error", "cannot parse")
+            message = f"malformed JSON at character {field}: {reason}"
+            field = "body"
+        details.append({"field": field, "message": message})
     return details
 
 

@@ -108,7 +108,8 @@ def paginate(
     """Count the filtered query, then fetch one sorted page (ties broken by ``tiebreak``)."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     column = sort_columns[page.sort]
-    order = column.desc() if page.direction == "desc" else column.asc()
+    # Empty values last in both directions, on SQLite as on PostgreSQL.
+    order = (column.desc() if page.direction == "desc" else column.asc()).nulls_last()
     rows = (
         session.scalars(query.order_by(order, tiebreak).offset(page.offset).limit(page.per_page))
         .unique()
