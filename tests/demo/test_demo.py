@@ -34,6 +34,7 @@ from crewline.people import service as people
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.people.models import Classification, Person, Region, Worker, WorkerStatus
 from crewline.people.schemas import SimilarQuery
+from crewline.projects.models import Project, ProjectMember
 
 SEED = 7
 SMALL = 0.2
@@ -378,3 +379,23 @@ def test_ascii_slug_folds_accents_and_letters_without_decomposition() -> None:
     assert generator.ascii_slug("Łukasz Zięcik") == "lukasz-ziecik"
     assert generator.ascii_slug("Nguyễn Đức") == "nguyen-duc"
     assert generator.ascii_slug("Ng'ang'a") == "ng-ang-a"
+
+
+def test_projects_have_members_with_a_history_that_fits_their_tenure(full: Built) -> None:
+    with full.sessions() as session:
+        projects = session.scalars(select(Project)).all()
+        assert len(projects) == full.summary.counts["projects"] >= 6
+        rows = session.execute(
+            select(ProjectMember, Worker.joined_at).join(
+                Worker, Worker.person_id == ProjectMember.person_id
+            )
+        ).all()
+        assert len(rows) == full.summary.counts["project periods"]
+        assert {m.project_id for m, _ in rows} == {p.id for p in projects}
+        for member, joined_pool in rows:
+            assert member.joined_at >= joined_pool
+            if member.left_at is not None:
+                assert member.left_at >= member.joined_at and member.left_reason
+        closed = {p.id for p in projects if p.status.value == "closed"}
+        assert all(m.left_at is not None for m, _ in rows if m.project_id in closed)
+        assert any(m.left_at is not None for m, _ in rows if m.project_id not in closed)

@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -37,6 +38,8 @@ from crewline.auth import service as auth
 from crewline.auth.models import User
 from crewline.auth.roles import Role
 from crewline.auth.schemas import UserCreate
+from crewline.db import utcnow
+from crewline.demo import projects as demo_projects
 from crewline.demo import vocab
 from crewline.demo.vocab import Country, Persona
 from crewline.orgs import service as orgs
@@ -69,6 +72,8 @@ HOURS_WEIGHTS = (0.1, 0.15, 0.25, 0.15, 0.1, 0.05, 0.2)
 #: In the order of ``vocab.CLASSIFICATION_WEIGHTS``: employee, contractor, EOR, vendor-supplied.
 CLASSIFICATIONS = tuple(Classification)
 BATCH = 200
+#: Pool members joined between one month and about two and a half years ago.
+TENURE_DAYS = (30, 900)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,7 @@ class _Build:
     progress: DemoProgress
     actor: Actor = field(default_factory=lambda: Actor.system("demo"))
     fakers: dict[str, Faker] = field(default_factory=dict)
+    now: datetime = field(default_factory=utcnow)
     serial: int = 0
 
     def pick(self, items: Sequence[T]) -> T:
@@ -239,7 +245,12 @@ def build(
         progress=progress or _Silent(),
     )
     b.progress.start(
-        len(vocab.ORGS) + accounts + pool_size + candidates + sum(status_counts.values())
+        len(vocab.ORGS)
+        + accounts
+        + pool_size
+        + candidates
+        + sum(status_counts.values())
+        + len(demo_projects.PROJECTS)
     )
     try:
         b.fakers = make_fakers(b.rng)
@@ -252,6 +263,11 @@ def build(
             b, plan_people(b, candidates, vendor_ids, in_pool=False), "Candidates"
         )
         linked = create_person_accounts(b, pool, applicants)
+        clients = {k: o for k, o in organizations.items() if o.kind is OrgKind.client}
+        project_count, periods = demo_projects.create_projects(
+            session=b.session, actor=b.actor, rng=b.rng, clients=clients, pool=pool
+        )
+        b.progress.advance("Projects and history", len(demo_projects.PROJECTS))
     finally:
         b.progress.stop()
     kinds = Counter(o.kind for o in organizations.values())
@@ -263,6 +279,8 @@ def build(
         "active workers": statuses[WorkerStatus.active],
         **{status.value: statuses[status] for status in STATUS_SHARES},
         "candidates": len(applicants),
+        "projects": project_count,
+        "project periods": periods,
     }
     return DemoSummary(seconds=time.perf_counter() - started, counts=counts)
 
@@ -340,7 +358,12 @@ def _person(
     tier = list(Tier)[min(len(Tier) - 1, b.weighted(range(len(Tier)), TIER_WEIGHTS) + shift)]
     worker = None
     if in_pool:
-        worker = WorkerFields(tier=tier, availability_hours=b.weighted(HOURS, HOURS_WEIGHTS))
+        tenure = timedelta(days=int(b.rng.integers(*TENURE_DAYS)))
+        worker = WorkerFields(
+            tier=tier,
+            availability_hours=b.weighted(HOURS, HOURS_WEIGHTS),
+            joined_at=b.now - tenure,
+        )
     return PersonCreate(
         full_name=full_name,
         email=email,
