@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from crewline.audit.models import AuditEvent
 from crewline.audit.schemas import Actor
+from crewline.db import conflict_on_duplicate
 
 REDACTED_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "secret"})
 
@@ -64,6 +65,40 @@ def record(
     )
     session.add(event)
     return event
+
+
+def insert_created(
+    *,
+    session: Session,
+    actor: Actor,
+    created: Sequence[tuple[Any, Mapping[str, Any]]],
+    action: str,
+    entity_type: str,
+    duplicate: str,
+    field: str | None = None,
+    commit: bool = True,
+) -> None:
+    """Insert new rows and audit each one's creation, in one transaction.
+
+    ``created`` pairs each new ORM object with the values to record. A unique-key race
+    (another request inserted the same key since the service checked) becomes a Conflict
+    with the ``duplicate`` message; nothing is written then. ``commit=False`` leaves the
+    transaction open for a larger action.
+    """
+    session.add_all([row for row, _ in created])
+    with conflict_on_duplicate(session, duplicate, field=field):
+        session.flush()
+    for row, after in created:
+        record(
+            session=session,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=row.id,
+            after=after,
+        )
+    if commit:
+        session.commit()
 
 
 def changed(

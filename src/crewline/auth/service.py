@@ -15,7 +15,7 @@ from crewline.auth import security
 from crewline.auth.models import ApiToken, LoginAttempt, LoginSession, User
 from crewline.auth.roles import ORG_ROLES, Role, Scope
 from crewline.auth.schemas import TokenCreate, UserCreate, UserUpdate
-from crewline.db import conflict_on_duplicate, utcnow
+from crewline.db import utcnow
 from crewline.errors import Conflict, InvalidInput, NotFound, RateLimited
 from crewline.orgs import service as orgs
 from crewline.orgs.models import OrgKind
@@ -110,21 +110,16 @@ def do_create_user(
         organization_id=data.organization_id,
         password_hash=security.hash_password(hasher, data.password) if data.password else None,
     )
-    session.add(user)
-    with conflict_on_duplicate(
-        session, f"an account with email {email} already exists", field="email"
-    ):
-        session.flush()
-    audit.record(
+    audit.insert_created(
         session=session,
         actor=actor,
+        created=[(user, _user_fields(user))],
         action="user.create",
         entity_type="user",
-        entity_id=user.id,
-        after=_user_fields(user),
+        duplicate=f"an account with email {email} already exists",
+        field="email",
+        commit=commit,
     )
-    if commit:
-        session.commit()
     return user
 
 

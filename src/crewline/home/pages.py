@@ -49,8 +49,29 @@ def _pool(session: Session, vendor_id: int | None = None) -> dict[str, Any]:
     }
 
 
+#: What each staff role's home is about, until their own modules give them more to show.
+STAFF_HOMES: dict[Role, tuple[str, str]] = {
+    Role.ops_manager: ("Operations", "How many people can work this week, and where they are."),
+    Role.recruiter: (
+        "Recruiting",
+        "Who is in the pool by region and tier. The hiring pipeline (requisitions, cohorts, "
+        "funnel) arrives with the hiring module.",
+    ),
+    Role.reviewer: (
+        "Quality and review",
+        "The people whose work you review. Review queues and agreement arrive with the "
+        "quality module.",
+    ),
+    Role.finance: (
+        "Finance",
+        "How people are engaged. Pay, budgets and payouts arrive with the pay module.",
+    ),
+}
+
+
 def _staff(session: Session, caller: Principal) -> dict[str, Any]:
-    return {"pool": _pool(session)}
+    title, blurb = STAFF_HOMES[caller.role]
+    return {"pool": _pool(session), "title": title, "blurb": blurb}
 
 
 def _admin(session: Session, caller: Principal) -> dict[str, Any]:
@@ -102,4 +123,5 @@ HOMES: dict[Role, Callable[[Session, Principal], dict[str, Any]]] = {
 def home(request: Request, session: SessionDep, caller: CurrentUser) -> Response:
     """The caller's role home (anonymous visitors are sent to the login page)."""
     context = HOMES[caller.role](session, caller)
-    return render(request, f"home/{caller.role.value}.html", context, principal=caller)
+    template = "staff" if caller.role in STAFF_HOMES else caller.role.value
+    return render(request, f"home/{template}.html", context, principal=caller)

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
-from crewline.db import conflict_on_duplicate
 from crewline.errors import Conflict, NotFound
 from crewline.orgs.models import Organization, OrgKind
 from crewline.orgs.schemas import OrgCreate
@@ -45,18 +44,13 @@ def do_create_org(*, session: Session, actor: Actor, data: OrgCreate) -> Organiz
     if taken is not None:
         raise Conflict(f"a {data.kind.value} named '{data.name}' already exists", field="name")
     org = Organization(**data.model_dump())
-    session.add(org)
-    with conflict_on_duplicate(
-        session, f"a {data.kind.value} named '{data.name}' already exists", field="name"
-    ):
-        session.flush()
-    audit.record(
+    audit.insert_created(
         session=session,
         actor=actor,
+        created=[(org, data.model_dump())],
         action="org.create",
         entity_type="organization",
-        entity_id=org.id,
-        after=data.model_dump(),
+        duplicate=f"a {data.kind.value} named '{data.name}' already exists",
+        field="name",
     )
-    session.commit()
     return org

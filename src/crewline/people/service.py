@@ -219,23 +219,36 @@ def do_create_person(
     """Create a person (and pool membership if given); a taken email is a conflict."""
     _check_email_free(session, data.email)
     person = _new_person(session, data, user_id)
-    _embed([person], embedder)
-    session.add(person)
-    with conflict_on_duplicate(
-        session, f"a person with email {data.email} already exists", field="email"
-    ):
-        session.flush()
-    audit.record(
+    _insert(
+        session,
+        actor,
+        embedder,
+        [person],
+        f"a person with email {data.email} already exists",
+        commit,
+    )
+    return person
+
+
+def _insert(
+    session: Session,
+    actor: Actor,
+    embedder: Embedder,
+    persons: list[Person],
+    duplicate: str,
+    commit: bool,
+) -> None:
+    _embed(persons, embedder)
+    audit.insert_created(
         session=session,
         actor=actor,
+        created=[(p, _fields(p)) for p in persons],
         action="person.create",
         entity_type="person",
-        entity_id=person.id,
-        after=_fields(person),
+        duplicate=duplicate,
+        field="email",
+        commit=commit,
     )
-    if commit:
-        session.commit()
-    return person
 
 
 def do_create_people(
@@ -261,20 +274,7 @@ def do_create_people(
             f"a person with email {emails[index]} already exists", field=f"{index}.email"
         )
     persons = [_new_person(session, row, None) for row in rows]
-    _embed(persons, embedder)
-    session.add_all(persons)
-    with conflict_on_duplicate(session, "another request created one of these emails meanwhile"):
-        session.flush()
-    for person in persons:
-        audit.record(
-            session=session,
-            actor=actor,
-            action="person.create",
-            entity_type="person",
-            entity_id=person.id,
-            after=_fields(person),
-        )
-    session.commit()
+    _insert(session, actor, embedder, persons, "another request created one of these emails", True)
     return persons
 
 

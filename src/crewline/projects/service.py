@@ -43,18 +43,16 @@ def do_create_project(
     if taken is not None:
         raise Conflict(f"this client already has a project named '{data.name}'", field="name")
     project = Project(**data.model_dump())
-    session.add(project)
-    session.flush()
-    audit.record(
+    audit.insert_created(
         session=session,
         actor=actor,
+        created=[(project, data.model_dump())],
         action="project.create",
         entity_type="project",
-        entity_id=project.id,
-        after=data.model_dump(),
+        duplicate=f"this client already has a project named '{data.name}'",
+        field="name",
+        commit=commit,
     )
-    if commit:
-        session.commit()
     return project
 
 
