@@ -11,6 +11,7 @@ from pathlib import Path
 
 import plotly
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -124,6 +125,7 @@ def create_app(
     app.state.person_panels = PersonPanels()
 
     app.add_middleware(SecurityHeaders, secure_cookies=settings.cookies_secure)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     errors.install(app)
 
     app.include_router(health_router, prefix=API_PREFIX)

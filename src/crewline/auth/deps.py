@@ -124,15 +124,22 @@ async def current_principal(request: Request, session: SessionDep) -> Principal 
         token = service.token_for_secret(session=session, secret=secret.strip())
         if token is None:
             raise NotAuthenticated("invalid, expired or revoked API token")
-        return Principal(user=token.user, via="token", scopes=service.token_scopes(token), ip=ip)
+        principal = Principal(
+            user=token.user, via="token", scopes=service.token_scopes(token), ip=ip
+        )
+        request.state.principal = principal
+        return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
     user = service.user_for_session_token(session=session, token=cookie)
     if user is None:
         return None
+    principal = Principal(user=user, via="session", scopes=frozenset(Scope), ip=ip)
+    # Error pages read it so a logged-in user keeps their navigation on a 403 or 404.
+    request.state.principal = principal
     await check_csrf(request)
-    return Principal(user=user, via="session", scopes=frozenset(Scope), ip=ip)
+    return principal
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(current_principal)]

@@ -15,7 +15,7 @@ from crewline.auth.deps import CurrentUser, Principal, SessionDep
 from crewline.auth.roles import Role
 from crewline.orgs import service as orgs
 from crewline.people import service as people
-from crewline.people.models import Region, Tier, WorkerStatus
+from crewline.people.models import Classification, Region, Tier, WorkerStatus
 from crewline.projects import service as projects
 from crewline.web.navigation import Navigation
 from crewline.web.templating import render
@@ -44,6 +44,11 @@ def _pool(session: Session, vendor_id: int | None = None) -> dict[str, Any]:
         "paused": summary["status"].get(WorkerStatus.paused.value, 0),
         "region_labels": regions[0],
         "region_values": regions[1],
+        "classifications": [
+            (c.value, c.label, summary["classification"][c.value])
+            for c in Classification
+            if c.value in summary["classification"]
+        ],
         "tier_labels": [t.replace("_", " ") for t in tiers[0]],
         "tier_values": tiers[1],
     }

@@ -270,6 +270,7 @@ def person_page(
             "history": history,
             "panels": panels,
             "can_edit": caller.role in EDITORS,
+            "nav_current": "/me" if person.user_id == caller.user.id else None,
             "tiers": _options(Tier),
             "statuses": _options(WorkerStatus),
             "country_name": country_name,

@@ -39,6 +39,16 @@ STATUS: dict[type[CrewlineError], int] = {
 }
 
 
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    422: "Invalid input",
+    429: "Too many attempts",
+}
+
+
 def is_api(request: Request) -> bool:
     """True for JSON API paths."""
     return request.url.path.startswith("/api/")
@@ -98,7 +108,7 @@ def install(app: FastAPI) -> None:
                 request.url.path + (f"?{request.url.query}" if request.url.query else "")
             )
             return RedirectResponse(f"/login?next={target}", status_code=303)
-        return _page(request, status, exc.__class__.__name__, exc.message)
+        return _page(request, status, TITLES.get(status, "Error"), exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -114,7 +124,9 @@ def install(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )
-        return _page(request, exc.status_code, "Error", str(exc.detail))
+        return _page(
+            request, exc.status_code, TITLES.get(exc.status_code, "Error"), str(exc.detail)
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -63,6 +63,7 @@ def render(
         "csrf_token": security.csrf_token(request.app.state.secret_key, nonce),
         "nav": request.app.state.navigation.for_principal(principal),
         "path": request.url.path,
+        "nav_current": None,
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, full, status_code=status_code)

@@ -11,7 +11,7 @@
         hovertemplate: "%{x}: %{y}<extra></extra>" }], {
         margin: { t: 10, r: 10, b: 50, l: 50 }, xaxis: { title: { text: data.x } },
         yaxis: { title: { text: data.y }, rangemode: "tozero" }, height: 280
-      }, { displaylogo: false, responsive: true });
+      }, { displaylogo: false, displayModeBar: false, responsive: true });
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
