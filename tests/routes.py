@@ -25,7 +25,8 @@ def iter_routes(app: FastAPI) -> Iterator[RouteInfo]:
             if included is not None:
                 yield from walk(included.routes, prefix + route.include_context.prefix)
             elif isinstance(route, APIRoute):
-                yield RouteInfo(prefix + route.path, frozenset(route.methods), route)
+                # path_format drops converters: /people/{person_id:int} -> /people/{person_id}
+                yield RouteInfo(prefix + route.path_format, frozenset(route.methods), route)
 
     yield from walk(list(app.routes), "")
 

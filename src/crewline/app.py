@@ -133,7 +133,7 @@ def create_app(
         "/static/plotly.min.js", plotly_js, include_in_schema=False, dependencies=[Depends(public)]
     )
     for module in (auth_api, orgs_api, people_api, projects_api, audit_api):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for pages in (auth_pages, home_pages, people_pages, audit_pages):
         app.include_router(pages.router, include_in_schema=False)
         pages.register_navigation(app.state.navigation)

@@ -11,7 +11,7 @@ from typing import Annotated
 from zoneinfo import available_timezones
 
 import pycountry
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 
@@ -79,3 +79,8 @@ LanguageCode = Annotated[str, AfterValidator(language_code)]
 CefrLevel = Annotated[str, AfterValidator(cefr_level)]
 TimeZone = Annotated[str, AfterValidator(time_zone)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+#: Largest value of an INTEGER primary key (PostgreSQL's int4; SQLite allows more).
+MAX_ID = 2_147_483_647
+#: A row id in a path, query or body: a larger number would make the database driver raise.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]

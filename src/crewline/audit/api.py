@@ -10,6 +10,7 @@ from crewline.audit import service
 from crewline.audit.schemas import AuditEventPage, AuditEventRead
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import Role
+from crewline.validation import MAX_ID
 
 router = APIRouter(tags=["audit"])
 
@@ -20,9 +21,9 @@ def list_events(
     caller: Annotated[Principal, Depends(require(Role.admin))],
     entity_type: Annotated[str | None, Query(max_length=60)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
-    actor_user_id: Annotated[int | None, Query(ge=1)] = None,
+    actor_user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditEventPage:
     """Audit events, newest first; page with ``before_id=<next_before_id>``."""

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from crewline.audit import service
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import Role
+from crewline.validation import MAX_ID
 from crewline.web.navigation import Navigation
 from crewline.web.templating import render
 
@@ -30,7 +31,7 @@ def audit_page(
     entity_type: Annotated[str | None, Query(max_length=60)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """Every staff write, newest first, filterable by entity and action."""
     events = service.list_events(

@@ -17,6 +17,7 @@ from crewline.auth.schemas import (
     UserRead,
     UserUpdate,
 )
+from crewline.validation import Id
 
 router = APIRouter(tags=["accounts"])
 Admin = Annotated[Principal, Depends(require(Role.admin))]
@@ -40,14 +41,14 @@ def create_user(data: UserCreate, session: SessionDep, hasher: HasherDep, caller
     return service.do_create_user(session=session, actor=caller.actor, hasher=hasher, data=data)
 
 
-@router.get("/users/{user_id}", response_model=UserRead)
-def read_user(user_id: int, session: SessionDep, caller: Admin) -> object:
+@router.get("/users/{user_id:int}", response_model=UserRead)
+def read_user(user_id: Id, session: SessionDep, caller: Admin) -> object:
     """One account (admins only)."""
     return service.get_or_404(session=session, user_id=user_id)
 
 
-@router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(user_id: int, data: UserUpdate, session: SessionDep, caller: Admin) -> object:
+@router.patch("/users/{user_id:int}", response_model=UserRead)
+def update_user(user_id: Id, data: UserUpdate, session: SessionDep, caller: Admin) -> object:
     """Change an account's name, role, organization or active flag (admins only)."""
     return service.do_update_user(session=session, actor=caller.actor, user_id=user_id, data=data)
 
@@ -69,8 +70,8 @@ def create_token(data: TokenCreate, session: SessionDep, caller: CurrentUser) ->
     )
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenRead)
-def revoke_token(token_id: int, session: SessionDep, caller: CurrentUser) -> object:
+@router.delete("/tokens/{token_id:int}", response_model=TokenRead)
+def revoke_token(token_id: Id, session: SessionDep, caller: CurrentUser) -> object:
     """Revoke one of the caller's tokens."""
     return service.do_revoke_token(
         session=session, actor=caller.actor, user_id=caller.user.id, token_id=token_id

@@ -23,6 +23,7 @@ from crewline.auth.deps import (
 from crewline.auth.roles import Role, Scope
 from crewline.auth.schemas import TokenCreate
 from crewline.errors import RateLimited
+from crewline.validation import Id
 from crewline.web.navigation import Navigation
 from crewline.web.templating import render
 
@@ -150,8 +151,8 @@ def create_token(
     )
 
 
-@router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, session: SessionDep, caller: CurrentUser) -> Response:
+@router.post("/account/tokens/{token_id:int}/revoke")
+def revoke_token(token_id: Id, session: SessionDep, caller: CurrentUser) -> Response:
     """Revoke one of the caller's tokens."""
     service.do_revoke_token(
         session=session, actor=caller.actor, user_id=caller.user.id, token_id=token_id

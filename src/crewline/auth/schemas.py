@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from crewline.auth.roles import Role, Scope
-from crewline.validation import Name
+from crewline.validation import MAX_ID, Name
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
 
@@ -22,7 +22,7 @@ class UserCreate(BaseModel):
     full_name: Name
     role: Role
     password: Password | None = None
-    organization_id: int | None = Field(None, ge=1)
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class UserUpdate(BaseModel):
@@ -33,7 +33,7 @@ class UserUpdate(BaseModel):
     full_name: Name | None = None
     role: Role | None = None
     is_active: bool | None = None
-    organization_id: int | None = Field(None, ge=1)
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class UserRead(BaseModel):

@@ -128,6 +128,9 @@ def do_update_user(*, session: Session, actor: Actor, user_id: int, data: UserUp
     user = get_or_404(session=session, user_id=user_id)
     before = _user_fields(user)
     changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None and key != "organization_id":
+            raise InvalidInput(key, "cannot be null")
     role = changes.get("role", user.role)
     org_id = changes.get("organization_id", user.organization_id if role in ORG_ROLES else None)
     _check_org(session=session, role=role, organization_id=org_id)

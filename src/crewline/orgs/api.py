@@ -11,6 +11,7 @@ from crewline.auth.roles import STAFF, Role
 from crewline.orgs import service
 from crewline.orgs.models import OrgKind
 from crewline.orgs.schemas import OrgCreate, OrgRead
+from crewline.validation import Id
 
 router = APIRouter(tags=["organizations"])
 
@@ -35,9 +36,9 @@ def create_org(
     return service.do_create_org(session=session, actor=caller.actor, data=data)
 
 
-@router.get("/organizations/{org_id}", response_model=OrgRead)
+@router.get("/organizations/{org_id:int}", response_model=OrgRead)
 def read_org(
-    org_id: int, session: SessionDep, caller: Annotated[Principal, Depends(require(*STAFF))]
+    org_id: Id, session: SessionDep, caller: Annotated[Principal, Depends(require(*STAFF))]
 ) -> object:
     """One client or vendor (staff only)."""
     return service.get_or_404(session=session, org_id=org_id)

@@ -26,7 +26,7 @@ from crewline.people.schemas import (
     WorkerUpdate,
 )
 from crewline.people.service import SORT_COLUMNS, PersonFilter
-from crewline.validation import CefrLevel, CountryCode, LanguageCode
+from crewline.validation import MAX_ID, CefrLevel, CountryCode, Id, LanguageCode
 from crewline.web.tables import PageRequest
 
 router = APIRouter(tags=["people"])
@@ -58,7 +58,7 @@ def list_people(
     language: LanguageCode | None = None,
     min_level: CefrLevel | None = None,
     skill: Annotated[str | None, Query(max_length=60)] = None,
-    vendor_id: Annotated[int | None, Query(ge=1)] = None,
+    vendor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     in_pool: bool | None = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int | None, Query(ge=1, le=500)] = None,
@@ -138,15 +138,15 @@ def my_person(session: SessionDep, caller: CurrentUser) -> object:
     return person
 
 
-@router.get("/people/{person_id}", response_model=PersonRead)
-def read_person(person_id: int, session: SessionDep, caller: CurrentUser) -> object:
+@router.get("/people/{person_id:int}", response_model=PersonRead)
+def read_person(person_id: Id, session: SessionDep, caller: CurrentUser) -> object:
     """One person, if the caller may see them (otherwise 404)."""
     return ensure_visible(caller, service.get(session=session, person_id=person_id), person_id)
 
 
-@router.patch("/people/{person_id}", response_model=PersonRead)
+@router.patch("/people/{person_id:int}", response_model=PersonRead)
 def update_person(
-    person_id: int, data: PersonUpdate, session: SessionDep, embedder: EmbedderDep, caller: Editor
+    person_id: Id, data: PersonUpdate, session: SessionDep, embedder: EmbedderDep, caller: Editor
 ) -> object:
     """Change a person's details (only the fields sent)."""
     return service.do_update_person(
@@ -154,9 +154,9 @@ def update_person(
     )
 
 
-@router.put("/people/{person_id}/user", response_model=PersonRead)
+@router.put("/people/{person_id:int}/user", response_model=PersonRead)
 def link_user(
-    person_id: int,
+    person_id: Id,
     data: UserLink,
     session: SessionDep,
     caller: Annotated[Principal, Depends(require(Role.admin))],
@@ -168,19 +168,17 @@ def link_user(
 
 
 @router.post(
-    "/people/{person_id}/worker", response_model=WorkerRead, status_code=status.HTTP_201_CREATED
+    "/people/{person_id:int}/worker", response_model=WorkerRead, status_code=status.HTTP_201_CREATED
 )
-def add_to_pool(person_id: int, data: WorkerFields, session: SessionDep, caller: Editor) -> object:
+def add_to_pool(person_id: Id, data: WorkerFields, session: SessionDep, caller: Editor) -> object:
     """Add a person to the worker pool."""
     return service.do_add_to_pool(
         session=session, actor=caller.actor, person_id=person_id, fields=data
     )
 
 
-@router.patch("/people/{person_id}/worker", response_model=WorkerRead)
-def update_worker(
-    person_id: int, data: WorkerUpdate, session: SessionDep, caller: Editor
-) -> object:
+@router.patch("/people/{person_id:int}/worker", response_model=WorkerRead)
+def update_worker(person_id: Id, data: WorkerUpdate, session: SessionDep, caller: Editor) -> object:
     """Change tier, status (with a reason for pauses) or availability."""
     return service.do_update_worker(
         session=session, actor=caller.actor, person_id=person_id, data=data

@@ -25,6 +25,7 @@ from crewline.people.schemas import SimilarQuery, WorkerUpdate
 from crewline.people.service import SORT_COLUMNS, PersonFilter
 from crewline.validation import (
     CEFR_LEVELS,
+    Id,
     cefr_level,
     country_code,
     country_name,
@@ -244,9 +245,9 @@ def my_profile(session: SessionDep, caller: CurrentUser) -> Response:
     return RedirectResponse(f"/people/{person.id}", status_code=303)
 
 
-@router.get("/people/{person_id}")
+@router.get("/people/{person_id:int}")
 def person_page(
-    request: Request, person_id: int, session: SessionDep, caller: CurrentUser
+    request: Request, person_id: Id, session: SessionDep, caller: CurrentUser
 ) -> Response:
     """A person: who they are, languages, skills, pool membership and the change history."""
     person = ensure_visible(caller, service.get(session=session, person_id=person_id), person_id)
@@ -280,9 +281,9 @@ def person_page(
     )
 
 
-@router.post("/people/{person_id}/worker")
+@router.post("/people/{person_id:int}/worker")
 def update_worker_form(
-    person_id: int,
+    person_id: Id,
     session: SessionDep,
     caller: Editor,
     tier: Annotated[Tier, Form()],

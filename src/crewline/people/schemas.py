@@ -19,7 +19,15 @@ from pydantic import (
 )
 
 from crewline.people.models import Classification, Region, Tier, WorkerStatus
-from crewline.validation import CefrLevel, CountryCode, CurrencyCode, LanguageCode, Name, TimeZone
+from crewline.validation import (
+    MAX_ID,
+    CefrLevel,
+    CountryCode,
+    CurrencyCode,
+    LanguageCode,
+    Name,
+    TimeZone,
+)
 
 _TAG = re.compile(r"^[a-z0-9][a-z0-9+#.\-]{0,59}$")
 
@@ -36,7 +44,7 @@ def skill_tag(value: str) -> str:
 
 SkillTag = Annotated[str, AfterValidator(skill_tag)]
 Profile = Annotated[str, StringConstraints(max_length=5000)]
-Hours = Annotated[int, Field(ge=0, le=80)]
+Hours = Annotated[int, Field(ge=0, le=80, strict=True)]
 
 
 class LanguageSkill(BaseModel):
@@ -88,6 +96,14 @@ class WorkerFields(BaseModel):
             raise ValueError(f"say why the worker is {status.value}")
         return value
 
+    @field_validator("joined_at", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: object) -> object:
+        # Pydantic reads numbers as Unix times; a client sending one has made a mistake.
+        if isinstance(value, int | float):
+            raise ValueError("give an ISO 8601 date-time with a time zone")
+        return value
+
     @field_validator("joined_at")
     @classmethod
     def _not_in_future(cls, value: datetime | None) -> datetime | None:
@@ -118,7 +134,7 @@ class PersonCreate(BaseModel):
     region: Region
     time_zone: TimeZone
     classification: Classification
-    vendor_id: int | None = Field(None, ge=1)
+    vendor_id: int | None = Field(None, ge=1, le=MAX_ID)
     pay_currency: CurrencyCode = "USD"
     languages: Languages = Field(default_factory=list)
     skills: Skills = Field(default_factory=list)
@@ -142,7 +158,7 @@ class PersonUpdate(BaseModel):
     region: Region | None = None
     time_zone: TimeZone | None = None
     classification: Classification | None = None
-    vendor_id: int | None = Field(None, ge=1)
+    vendor_id: int | None = Field(None, ge=1, le=MAX_ID)
     pay_currency: CurrencyCode | None = None
     languages: Languages | None = None
     skills: Skills | None = None
@@ -159,7 +175,7 @@ class UserLink(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int = Field(ge=1)
+    user_id: int = Field(ge=1, le=MAX_ID)
 
 
 class WorkerRead(BaseModel):

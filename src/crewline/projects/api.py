@@ -20,6 +20,7 @@ from crewline.projects.schemas import (
     ProjectCreate,
     ProjectRead,
 )
+from crewline.validation import Id
 
 router = APIRouter(tags=["projects"])
 Viewer = Annotated[Principal, Depends(require(*STAFF, Role.client_viewer))]
@@ -27,7 +28,7 @@ Staff = Annotated[Principal, Depends(require(*STAFF))]
 Manager = Annotated[Principal, Depends(require(Role.admin, Role.ops_manager))]
 
 
-def visible_project(principal: Principal, project: Project | None, project_id: int) -> Project:
+def visible_project(principal: Principal, project: Project | None, project_id: Id) -> Project:
     """The project if the caller may see it: staff see all, a client viewer their client's."""
     if project is None or (
         principal.role is Role.client_viewer and project.client_id != principal.user.organization_id
@@ -51,33 +52,35 @@ def create_project(data: ProjectCreate, session: SessionDep, caller: Manager) ->
     return service.do_create_project(session=session, actor=caller.actor, data=data)
 
 
-@router.get("/projects/{project_id}", response_model=ProjectRead)
-def read_project(project_id: int, session: SessionDep, caller: Viewer) -> object:
+@router.get("/projects/{project_id:int}", response_model=ProjectRead)
+def read_project(project_id: Id, session: SessionDep, caller: Viewer) -> object:
     """One project."""
     project = session.get(Project, project_id)
     return visible_project(caller, project, project_id)
 
 
-@router.get("/projects/{project_id}/members", response_model=list[MemberRead])
-def list_members(project_id: int, session: SessionDep, caller: Staff) -> object:
+@router.get("/projects/{project_id:int}/members", response_model=list[MemberRead])
+def list_members(project_id: Id, session: SessionDep, caller: Staff) -> object:
     """Everyone who is or was on the project (staff only: clients see pseudonymous data)."""
     service.get_or_404(session=session, project_id=project_id)
     return service.members(session=session, project_id=project_id)
 
 
 @router.post(
-    "/projects/{project_id}/members", response_model=MemberRead, status_code=status.HTTP_201_CREATED
+    "/projects/{project_id:int}/members",
+    response_model=MemberRead,
+    status_code=status.HTTP_201_CREATED,
 )
-def add_member(project_id: int, data: MemberCreate, session: SessionDep, caller: Manager) -> object:
+def add_member(project_id: Id, data: MemberCreate, session: SessionDep, caller: Manager) -> object:
     """Put a person on the project."""
     return service.do_add_member(
         session=session, actor=caller.actor, project_id=project_id, data=data
     )
 
 
-@router.post("/projects/{project_id}/members/{member_id}/end", response_model=MemberRead)
+@router.post("/projects/{project_id:int}/members/{member_id:int}/end", response_model=MemberRead)
 def end_member(
-    project_id: int, member_id: int, data: MemberEnd, session: SessionDep, caller: Manager
+    project_id: Id, member_id: Id, data: MemberEnd, session: SessionDep, caller: Manager
 ) -> object:
     """Take a person off the project, with the reason."""
     return service.do_end_membership(
@@ -85,8 +88,8 @@ def end_member(
     )
 
 
-@router.get("/people/{person_id}/projects", response_model=list[MemberRead])
-def person_history(person_id: int, session: SessionDep, caller: CurrentUser) -> object:
+@router.get("/people/{person_id:int}/projects", response_model=list[MemberRead])
+def person_history(person_id: Id, session: SessionDep, caller: CurrentUser) -> object:
     """A person's project history (whoever may see the person may see it)."""
     ensure_visible(caller, people.get(session=session, person_id=person_id), person_id)
     return service.history(session=session, person_id=person_id)

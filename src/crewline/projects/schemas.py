@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from crewline.projects.models import MemberRole, ProjectStatus
-from crewline.validation import Name
+from crewline.validation import MAX_ID, Name
 
 
 class ProjectCreate(BaseModel):
@@ -16,7 +16,7 @@ class ProjectCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    client_id: int = Field(ge=1)
+    client_id: int = Field(ge=1, le=MAX_ID)
     name: Name
     status: ProjectStatus = ProjectStatus.draft
 
@@ -38,7 +38,7 @@ class MemberCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int = Field(ge=1)
+    person_id: int = Field(ge=1, le=MAX_ID)
     role: MemberRole = MemberRole.annotator
     joined_at: AwareDatetime | None = Field(None, description="Defaults to now")
 

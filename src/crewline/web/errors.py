@@ -14,6 +14,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crewline.errors import (
@@ -85,6 +87,49 @@ def _page(request: Request, status: int, title: str, message: str) -> Response:
     )
 
 
+class FieldError(BaseModel):
+    """One refused field: its dotted path and what is wrong with it."""
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer of the JSON API: a message, or one entry per refused field (422)."""
+
+    detail: str | list[FieldError]
+
+
+#: Declared on every API router so the OpenAPI document describes the real error bodies.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "Refused; `detail` says why (per field for 422)"},
+}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    path = request.url.path
+    for route in request.app.router.routes:
+        for prefix, candidate in _flatten(route, ""):
+            route_methods = getattr(candidate, "methods", None) or set()
+            if not route_methods or not path.startswith(prefix):
+                continue
+            regex = getattr(candidate, "path_regex", None)
+            if regex is not None and regex.match(path[len(prefix) :] or "/"):
+                methods |= route_methods
+    return sorted(methods)
+
+
+def _flatten(route: Any, prefix: str) -> list[tuple[str, Any]]:
+    """Leaf routes with the prefix their included routers add in front of their paths."""
+    included = getattr(route, "original_router", None)
+    if included is None:
+        return [(prefix, route)]
+    inner = prefix + route.include_context.prefix
+    return [leaf for child in included.routes for leaf in _flatten(child, inner)]
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -121,12 +166,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if is_api(request):
+            headers = dict(exc.headers or {})
+            if exc.status_code == 405:
+                headers["Allow"] = ", ".join(allowed_methods(request))
             return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+                {"detail": exc.detail}, status_code=exc.status_code, headers=headers
             )
         return _page(
             request, exc.status_code, TITLES.get(exc.status_code, "Error"), str(exc.detail)
         )
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> Response:
+        # The service's transaction is rolled back when its session closes: nothing is written.
+        log.info("refused a value the database cannot store", extra={"path": request.url.path})
+        message = "a value cannot be stored (for example text with a NUL character, \\u0000)"
+        if is_api(request):
+            return JSONResponse(
+                {"detail": [{"field": "body", "message": message}]}, status_code=422
+            )
+        return _page(request, 422, TITLES[422], message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
