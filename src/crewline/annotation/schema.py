@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; see _load_yaml
+import yaml
 
 from crewline.annotation import _checks as check
 from crewline.annotation.errors import SchemaError
@@ -106,14 +106,14 @@ def _unique_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return out
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]  # SafeLoader is Any without stubs
+class _UniqueKeyLoader(yaml.SafeLoader):
     """PyYAML's safe loader, except that a key repeated in one mapping is an error.
 
     Plain YAML keeps the last value silently, so a schema with ``labels:`` written twice would
     lose the first list without a word.
     """
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: dict[object, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
