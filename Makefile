@@ -21,9 +21,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
+LINTED := src tests scripts $(wildcard bench)
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
