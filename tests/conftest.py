@@ -100,6 +100,7 @@ def settings(tmp_path: Path) -> Settings:
         secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
         argon2_time_cost=1,
         argon2_memory_kib=8,
+        run_jobs=False,
     )
 
 

@@ -9,5 +9,14 @@ from crewline.db import Base
 from crewline.orgs import models as orgs_models
 from crewline.people import models as people_models
 from crewline.projects import models as projects_models
+from crewline.tasks import models as tasks_models
 
-__all__ = ["Base", "audit_models", "auth_models", "orgs_models", "people_models", "projects_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "auth_models",
+    "orgs_models",
+    "people_models",
+    "projects_models",
+    "tasks_models",
+]

@@ -6,7 +6,10 @@ nothing is created at import, so tests and the CLI build apps with their own set
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
@@ -29,6 +32,7 @@ from crewline.auth.security import make_hasher
 from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker
 from crewline.home import pages as home_pages
+from crewline.jobs import Jobs
 from crewline.orgs import api as orgs_api
 from crewline.people import api as people_api
 from crewline.people import pages as people_pages
@@ -103,7 +107,21 @@ def create_app(
 ) -> FastAPI:
     """Build the application. Tests pass a session factory bound to their transaction."""
     settings = settings or Settings()
+    jobs = Jobs()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        runner = None
+        if settings.run_jobs and jobs.jobs:
+            runner = asyncio.create_task(jobs.run_forever(app.state.sessionmaker, stop))
+        yield
+        stop.set()
+        if runner is not None:
+            await runner
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Crewline",
         version=__version__,
         description="Hire, qualify, route, measure and pay the people behind AI training data.",
@@ -123,6 +141,7 @@ def create_app(
     app.state.templates = make_templates()
     app.state.navigation = Navigation()
     app.state.person_panels = PersonPanels()
+    app.state.jobs = jobs
 
     app.add_middleware(SecurityHeaders, secure_cookies=settings.cookies_secure)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

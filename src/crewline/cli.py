@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker
 from crewline.demo import generator as demo_generator
 from crewline.errors import CrewlineError
+from crewline.jobs import Jobs
 from crewline.people import service as people
 from crewline.people.embedding import WordLlamaEmbedder
 
@@ -31,9 +33,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Login accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(jobs_app, name="jobs")
 console = Console()
 CLI_ACTOR = Actor.system("cli")
 
@@ -152,6 +156,28 @@ def db_upgrade(db: DbOption = None) -> None:
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     console.print(f"Database is at revision {migrate.current(engine)}.")
+
+
+@jobs_app.command("run")
+def jobs_run(
+    once: Annotated[bool, typer.Option("--once", help="Run every job once and exit.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Run the background jobs (lease expiry, webhook delivery) in this process."""
+    settings = _settings(db)
+    sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
+    application = create_app(settings, session_factory=sessions)
+    jobs: Jobs = application.state.jobs
+    if once:
+        for name, count in jobs.run_once(sessions).items():
+            console.print(f"{name}: {count}")
+        return
+    console.print(f"Running {len(jobs.jobs)} jobs (Ctrl-C to stop)")
+    stop = asyncio.Event()
+    try:
+        asyncio.run(jobs.run_forever(sessions, stop))
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @users_app.command("create")

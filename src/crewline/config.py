@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         "X-Forwarded-For header then gives the client address used by login rate limiting "
         "and the audit log. Empty: trust no proxy.",
     )
+    run_jobs: bool = Field(
+        True,
+        description="Run background jobs (lease expiry, webhook delivery) inside the server "
+        "process. Turn off in API processes when `crewline jobs run` workers do it instead.",
+    )
+    lease_minutes: int = Field(
+        10, ge=1, le=24 * 60, description="How long a worker holds a task before it is freed."
+    )
     page_size: int = Field(50, ge=5, le=500, description="Default rows per page in tables.")
 
     @model_validator(mode="after")

@@ -10,6 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: Indexes on expressions, which Alembic's autogenerate cannot compare; migrations write them
+#: by hand and ``env.py`` keeps autogenerate from proposing to drop them.
+EXPRESSION_INDEXES = frozenset({"ix_tasks_claim"})
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:

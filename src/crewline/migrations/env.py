@@ -7,12 +7,20 @@ from sqlalchemy import Connection
 
 from crewline.all_models import Base
 from crewline.db import make_engine
+from crewline.migrate import EXPRESSION_INDEXES
 
 target_metadata = Base.metadata
 
 
+def _include(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
+
 def _run(connection: Connection) -> None:
     context.configure(
+        include_object=_include,
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
