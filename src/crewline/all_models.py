@@ -10,6 +10,7 @@ from crewline.orgs import models as orgs_models
 from crewline.people import models as people_models
 from crewline.projects import models as projects_models
 from crewline.tasks import models as tasks_models
+from crewline.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
@@ -19,4 +20,5 @@ __all__ = [
     "people_models",
     "projects_models",
     "tasks_models",
+    "webhooks_models",
 ]

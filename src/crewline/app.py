@@ -10,6 +10,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import plotly
@@ -32,7 +33,7 @@ from crewline.auth.security import make_hasher
 from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker
 from crewline.home import pages as home_pages
-from crewline.jobs import Jobs
+from crewline.jobs import Job, Jobs
 from crewline.orgs import api as orgs_api
 from crewline.people import api as people_api
 from crewline.people import pages as people_pages
@@ -40,9 +41,14 @@ from crewline.people.embedding import Embedder, WordLlamaEmbedder
 from crewline.people.pages import PersonPanels
 from crewline.projects import api as projects_api
 from crewline.projects import pages as projects_pages
+from crewline.routing import api as routing_api
+from crewline.tasks import api as tasks_api
+from crewline.tasks import service as tasks_service
 from crewline.web import errors
 from crewline.web.navigation import Navigation
 from crewline.web.templating import make_templates
+from crewline.webhooks import api as webhooks_api
+from crewline.webhooks import delivery as webhooks_delivery
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
@@ -89,6 +95,11 @@ class SecurityHeaders(BaseHTTPMiddleware):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def expire_leases(session: Session, now: datetime) -> int:
+    """The lease sweeper: frees the slots of leases that ran out (off the claim's hot path)."""
+    return tasks_service.expire_leases(session=session, now=now)
 
 
 def production_app() -> FastAPI:
@@ -151,7 +162,18 @@ def create_app(
     app.add_api_route(
         "/static/plotly.min.js", plotly_js, include_in_schema=False, dependencies=[Depends(public)]
     )
-    for module in (auth_api, orgs_api, people_api, projects_api, audit_api):
+    jobs.add(Job("tasks.expire_leases", every_seconds=15, run=expire_leases))
+    jobs.add(Job("webhooks.deliver", every_seconds=5, run=webhooks_delivery.run_job))
+    for module in (
+        auth_api,
+        orgs_api,
+        people_api,
+        projects_api,
+        tasks_api,
+        routing_api,
+        audit_api,
+        webhooks_api,
+    ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for pages in (auth_pages, home_pages, people_pages, audit_pages):
         app.include_router(pages.router, include_in_schema=False)

@@ -11,7 +11,7 @@ from crewline.orgs.models import OrgKind
 
 def _project(factory, api, **overrides):  # type: ignore[no-untyped-def]
     client = factory.org(OrgKind.client)
-    body = {"client_id": client.id, "name": "Radiology reports", "status": "live", **overrides}
+    body = {"client_id": client.id, "name": "Radiology reports", "status": "draft", **overrides}
     response = api.post("/api/v1/projects", json=body)
     assert response.status_code == 201, response.text
     return response.json()

@@ -13,6 +13,7 @@ from datetime import timedelta
 import numpy as np
 from sqlalchemy.orm import Session
 
+from crewline.annotation import AnnotationType
 from crewline.audit.schemas import Actor
 from crewline.db import utcnow
 from crewline.orgs.models import Organization
@@ -32,26 +33,45 @@ class ProjectSpec:
     skills: frozenset[str]
     members: int
     age_days: int
+    annotation_type: AnnotationType
+    label_schema: dict[str, object]
 
 
+T = AnnotationType
 PROJECTS: tuple[ProjectSpec, ...] = (
     ProjectSpec("meridian", "Coding assistant preference ranking", ProjectStatus.live,
-                frozenset({"rlhf-preference", "python", "code-review"}), 60, 120),
+                frozenset({"rlhf-preference", "python", "code-review"}), 60, 120,
+                T.PAIRWISE, {"allow_tie": True, "reason_required": True}),
     ProjectSpec("meridian", "Safety red-teaming, multilingual", ProjectStatus.live,
-                frozenset({"red-teaming", "safety-policy", "content-moderation"}), 40, 90),
+                frozenset({"red-teaming", "safety-policy", "content-moderation"}), 40, 90,
+                T.MULTI_LABEL, {"labels": ["violence", "self-harm", "hate", "sexual", "none"]}),
     ProjectSpec("lumen", "Radiology report triage", ProjectStatus.live,
-                frozenset({"radiology", "medical", "clinical-notes"}), 25, 200),
+                frozenset({"radiology", "medical", "clinical-notes"}), 25, 200,
+                T.SINGLE_LABEL, {"labels": ["urgent", "routine", "normal"]}),
     ProjectSpec("lumen", "Math olympiad solutions review", ProjectStatus.paused,
-                frozenset({"math", "olympiad", "latex"}), 20, 150),
+                frozenset({"math", "olympiad", "latex"}), 20, 150,
+                T.LIKERT, {"min": 1, "max": 5, "question": "How correct is the solution?"}),
     ProjectSpec("kestrel", "Call-centre speech transcription", ProjectStatus.live,
-                frozenset({"transcription", "speaker-diarization", "audio"}), 50, 240),
+                frozenset({"transcription", "speaker-diarization", "audio"}), 50, 240,
+                T.FREE_TEXT, {"max_length": 5000}),
     ProjectSpec("kestrel", "Contract clause extraction", ProjectStatus.closed,
-                frozenset({"contract-review", "legal", "ner"}), 20, 330),
+                frozenset({"contract-review", "legal", "ner"}), 20, 330,
+                T.SPANS, {"labels": ["PARTY", "DATE", "AMOUNT", "OBLIGATION"]}),
     ProjectSpec("halcyon", "Street scene boxes and tracking", ProjectStatus.live,
-                frozenset({"bounding-boxes", "video-tracking", "autonomous-driving"}), 45, 180),
+                frozenset({"bounding-boxes", "video-tracking", "autonomous-driving"}), 45, 180,
+                T.BOXES, {"labels": ["car", "pedestrian", "cyclist", "traffic-light"]}),
     ProjectSpec("halcyon", "Product review sentiment, EU languages", ProjectStatus.closed,
-                frozenset({"sentiment", "translation-review", "text-classification"}), 30, 400),
+                frozenset({"sentiment", "translation-review", "text-classification"}), 30, 400,
+                T.SINGLE_LABEL, {"labels": ["positive", "neutral", "negative"]}),
 )  # fmt: skip
+
+
+def _guidelines(spec: ProjectSpec) -> str:
+    return (
+        f"# {spec.name}\n\nRead the whole item before you answer. When the item does not fit "
+        "any option cleanly, flag it as an edge case rather than guess.\n"
+    )
+
 
 #: Why a live project's member left it (closed projects end with "Project delivered").
 EXIT_REASONS = (
@@ -86,7 +106,12 @@ def create_projects(
             session=session,
             actor=actor,
             data=ProjectCreate(
-                client_id=clients[spec.client].id, name=spec.name, status=spec.status
+                client_id=clients[spec.client].id,
+                name=spec.name,
+                status=spec.status,
+                annotation_type=spec.annotation_type,
+                label_schema=spec.label_schema,
+                guidelines=_guidelines(spec),
             ),
             commit=False,
         )

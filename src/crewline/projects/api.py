@@ -8,17 +8,22 @@ from fastapi import APIRouter, Depends, status
 
 from crewline.auth.deps import CurrentUser, Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
-from crewline.errors import NotFound
 from crewline.people import service as people
 from crewline.people.access import ensure_visible
+from crewline.people.api import EmbedderDep
 from crewline.projects import service
-from crewline.projects.models import Project
+from crewline.projects.access import visible_project
 from crewline.projects.schemas import (
+    GuidelineCreate,
+    GuidelineRead,
     MemberCreate,
     MemberEnd,
     MemberRead,
     ProjectCreate,
     ProjectRead,
+    ProjectUpdate,
+    SchemaCreate,
+    SchemaRead,
 )
 from crewline.validation import Id
 
@@ -26,15 +31,7 @@ router = APIRouter(tags=["projects"])
 Viewer = Annotated[Principal, Depends(require(*STAFF, Role.client_viewer))]
 Staff = Annotated[Principal, Depends(require(*STAFF))]
 Manager = Annotated[Principal, Depends(require(Role.admin, Role.ops_manager))]
-
-
-def visible_project(principal: Principal, project: Project | None, project_id: Id) -> Project:
-    """The project if the caller may see it: staff see all, a client viewer their client's."""
-    if project is None or (
-        principal.role is Role.client_viewer and project.client_id != principal.user.organization_id
-    ):
-        raise NotFound(f"project {project_id} not found")
-    return project
+Editor = Annotated[Principal, Depends(require(Role.admin, Role.ops_manager, Role.reviewer))]
 
 
 @router.get("/projects", response_model=list[ProjectRead])
@@ -47,16 +44,69 @@ def list_projects(session: SessionDep, caller: Viewer) -> object:
 
 
 @router.post("/projects", response_model=ProjectRead, status_code=status.HTTP_201_CREATED)
-def create_project(data: ProjectCreate, session: SessionDep, caller: Manager) -> object:
-    """Create a project for a client."""
-    return service.do_create_project(session=session, actor=caller.actor, data=data)
+def create_project(
+    data: ProjectCreate, session: SessionDep, embedder: EmbedderDep, caller: Manager
+) -> object:
+    """Create a project for a client, optionally with its label schema and guidelines."""
+    return service.do_create_project(
+        session=session, actor=caller.actor, data=data, embedder=embedder
+    )
+
+
+@router.patch("/projects/{project_id:int}", response_model=ProjectRead)
+def update_project(
+    project_id: Id, data: ProjectUpdate, session: SessionDep, embedder: EmbedderDep, caller: Manager
+) -> object:
+    """Change settings or status (going live needs a schema and guidelines)."""
+    return service.do_update_project(
+        session=session, actor=caller.actor, project_id=project_id, data=data, embedder=embedder
+    )
+
+
+@router.post(
+    "/projects/{project_id:int}/schema",
+    response_model=SchemaRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def add_schema(project_id: Id, data: SchemaCreate, session: SessionDep, caller: Manager) -> object:
+    """Add a label-schema version (JSON object or YAML text); later annotations record it."""
+    return service.do_add_schema_version(
+        session=session, actor=caller.actor, project_id=project_id, spec=data.spec
+    )
+
+
+@router.get("/projects/{project_id:int}/schema", response_model=list[SchemaRead])
+def list_schemas(project_id: Id, session: SessionDep, caller: Viewer) -> object:
+    """Every label-schema version, newest first."""
+    visible_project(session=session, principal=caller, project_id=project_id)
+    return service.schema_versions(session=session, project_id=project_id)
+
+
+@router.post(
+    "/projects/{project_id:int}/guidelines",
+    response_model=GuidelineRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def add_guidelines(
+    project_id: Id, data: GuidelineCreate, session: SessionDep, caller: Editor
+) -> object:
+    """Add a guideline version (reviewers may, to answer guideline questions)."""
+    return service.do_add_guideline_version(
+        session=session, actor=caller.actor, project_id=project_id, body=data.body, note=data.note
+    )
+
+
+@router.get("/projects/{project_id:int}/guidelines", response_model=list[GuidelineRead])
+def list_guidelines(project_id: Id, session: SessionDep, caller: Viewer) -> object:
+    """Every guideline version, newest first."""
+    visible_project(session=session, principal=caller, project_id=project_id)
+    return service.guideline_versions(session=session, project_id=project_id)
 
 
 @router.get("/projects/{project_id:int}", response_model=ProjectRead)
 def read_project(project_id: Id, session: SessionDep, caller: Viewer) -> object:
     """One project."""
-    project = session.get(Project, project_id)
-    return visible_project(caller, project, project_id)
+    return visible_project(session=session, principal=caller, project_id=project_id)
 
 
 @router.get("/projects/{project_id:int}/members", response_model=list[MemberRead])

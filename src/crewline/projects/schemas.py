@@ -3,22 +3,75 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from crewline.annotation import AnnotationType
+from crewline.people.models import Tier
+from crewline.people.schemas import SkillTag
 from crewline.projects.models import MemberRole, ProjectStatus
-from crewline.validation import MAX_ID, Name
+from crewline.validation import MAX_ID, CefrLevel, LanguageCode, Name
+
+#: A label schema as a JSON object, or as YAML/JSON text (parsed by ``crewline.annotation``).
+SchemaSpec = dict[str, Any] | Annotated[str, StringConstraints(max_length=65536)]
+Guidelines = Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
 
 
-class ProjectCreate(BaseModel):
-    """A new project for a client."""
+class LanguageRequirement(BaseModel):
+    """A language every worker on the project must have, at this CEFR level or above."""
 
     model_config = ConfigDict(extra="forbid")
+
+    language: LanguageCode
+    min_level: CefrLevel
+
+
+class ProjectSettings(BaseModel):
+    """Who may work on a project and how its work is routed (shared by create and update)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overlap: int = Field(1, ge=1, le=50, description="Distinct workers per task")
+    gold_rate: float = Field(0.0, ge=0, le=1, description="Share of claims answered with gold")
+    priority: int = Field(0, ge=-1000, le=1000)
+    sla_hours: int | None = Field(None, ge=1, le=24 * 365)
+    lease_minutes: int | None = Field(None, ge=1, le=24 * 60)
+    min_tier: Tier | None = None
+    languages: list[LanguageRequirement] = Field(default_factory=list, max_length=10)
+    required_skills: list[SkillTag] = Field(default_factory=list, max_length=20)
+    skill_profile: Annotated[str, StringConstraints(max_length=5000)] = ""
+    pay_scheme: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class ProjectCreate(ProjectSettings):
+    """A new project for a client; a label schema and guidelines may come with it."""
 
     client_id: int = Field(ge=1, le=MAX_ID)
     name: Name
     status: ProjectStatus = ProjectStatus.draft
+    annotation_type: AnnotationType = AnnotationType.SINGLE_LABEL
+    label_schema: SchemaSpec | None = None
+    guidelines: Guidelines | None = None
+
+
+class ProjectUpdate(BaseModel):
+    """Changes to a project's settings or status (only the fields given)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    status: ProjectStatus | None = None
+    overlap: int | None = Field(None, ge=1, le=50)
+    gold_rate: float | None = Field(None, ge=0, le=1)
+    priority: int | None = Field(None, ge=-1000, le=1000)
+    sla_hours: int | None = Field(None, ge=1, le=24 * 365)
+    lease_minutes: int | None = Field(None, ge=1, le=24 * 60)
+    min_tier: Tier | None = None
+    languages: list[LanguageRequirement] | None = Field(None, max_length=10)
+    required_skills: list[SkillTag] | None = Field(None, max_length=20)
+    skill_profile: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    pay_scheme: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
 class ProjectRead(BaseModel):
@@ -30,7 +83,62 @@ class ProjectRead(BaseModel):
     client_id: int
     name: str
     status: ProjectStatus
+    annotation_type: AnnotationType
+    overlap: int
+    gold_rate: float
+    priority: int
+    sla_hours: int | None
+    lease_minutes: int | None
+    min_tier: Tier | None
+    languages: list[LanguageRequirement]
+    required_skills: list[str]
+    skill_profile: str
+    pay_scheme: str | None
+    schema_version: int
+    guideline_version: int
     created_at: datetime
+    completed_at: datetime | None
+
+
+class SchemaCreate(BaseModel):
+    """A new label-schema version: a JSON object, or the same as YAML text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    spec: SchemaSpec
+
+
+class SchemaRead(BaseModel):
+    """One label-schema version."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    annotation_type: AnnotationType
+    spec: dict[str, Any]
+    created_at: datetime
+    created_by: str
+
+
+class GuidelineCreate(BaseModel):
+    """A new guideline version (Markdown with worked examples per label)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: Guidelines
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class GuidelineRead(BaseModel):
+    """One guideline version."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    body: str
+    note: str
+    created_at: datetime
+    created_by: str
 
 
 class MemberCreate(BaseModel):

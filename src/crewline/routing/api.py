@@ -1,0 +1,165 @@
+"""JSON routes for workers: get the next task, submit, skip, give back, flag."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from random import SystemRandom
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from sqlalchemy.orm import Session
+
+from crewline.annotation import describe
+from crewline.auth.deps import Principal, SessionDep, SettingsDep, require
+from crewline.auth.roles import Role
+from crewline.db import utcnow
+from crewline.errors import NotFound
+from crewline.people import service as people
+from crewline.people.models import Person
+from crewline.projects import service as projects
+from crewline.routing import service
+from crewline.routing.schemas import WorkGuidelines, WorkItem, WorkProject, WorkTask
+from crewline.tasks import service as tasks
+from crewline.tasks.models import Assignment, AssignmentState
+from crewline.tasks.schemas import AssignmentRead, FlagIn, FlagRead, Skip, Submission
+from crewline.validation import Id
+
+router = APIRouter(tags=["work"])
+Worker = Annotated[Principal, Depends(require(Role.worker))]
+
+
+def worker_person(session: Session, principal: Principal) -> Person:
+    """The caller's person record (a worker account without one cannot take work)."""
+    person = people.get_by_user(session=session, user_id=principal.user.id)
+    if person is None:
+        raise NotFound("your account has no person record")
+    return person
+
+
+def routing_rng(request: Request) -> SystemRandom:
+    """Randomness for gold injection (tests replace it with a seeded one)."""
+    rng: SystemRandom = getattr(request.app.state, "routing_rng", None) or SystemRandom()
+    return rng
+
+
+def work_item(session: Session, assignment: Assignment) -> WorkItem:
+    """An assignment with its task data, widget description and guidelines."""
+    project = projects.get_or_404(session=session, project_id=assignment.project_id)
+    task = tasks.get_task(session=session, task_id=assignment.task_id)
+    schema = projects.label_schema(
+        session=session, project=project, version=assignment.schema_version
+    )
+    guide = projects.guideline(
+        session=session, project_id=project.id, version=assignment.guideline_version
+    )
+    return WorkItem(
+        assignment=AssignmentRead.model_validate(assignment),
+        task=WorkTask(id=task.id, data=task.data),
+        project=WorkProject(
+            id=project.id, name=project.name, annotation_type=project.annotation_type
+        ),
+        widget=describe(schema),
+        guidelines=WorkGuidelines(version=guide.version, body=guide.body) if guide else None,
+    )
+
+
+@router.post("/work/next", response_model=WorkItem)
+def next_task(
+    request: Request, session: SessionDep, settings: SettingsDep, caller: Worker
+) -> WorkItem:
+    """Lease the next task you are eligible for; ``assignment`` is null with a ``reason`` if none.
+
+    A task you already hold is returned first, so a retried call never leases two.
+    """
+    person = worker_person(session, caller)
+    held = tasks.assignments_of(
+        session=session, person_id=person.id, states=[AssignmentState.leased]
+    )
+    now = utcnow()
+    live = [a for a in held if a.lease_expires_at > now]
+    if live:
+        return work_item(session, live[0])
+    outcome = service.next_task(
+        session=session,
+        person=person,
+        rng=routing_rng(request),
+        default_lease=timedelta(minutes=settings.lease_minutes),
+        now=now,
+    )
+    if outcome.assignment is None:
+        return WorkItem(reason=outcome.reason)
+    return work_item(session, outcome.assignment)
+
+
+@router.get("/work/{assignment_id:int}", response_model=WorkItem)
+def read_work(assignment_id: Id, session: SessionDep, caller: Worker) -> WorkItem:
+    """One of your assignments, with its task and guidelines."""
+    person = worker_person(session, caller)
+    assignment = tasks.own_assignment(
+        session=session, person_id=person.id, assignment_id=assignment_id
+    )
+    return work_item(session, assignment)
+
+
+@router.post("/work/{assignment_id:int}/submit", response_model=AssignmentRead)
+def submit(assignment_id: Id, data: Submission, session: SessionDep, caller: Worker) -> object:
+    """Submit your answer; retrying with the same ``client_submission_id`` is safe."""
+    person = worker_person(session, caller)
+    assignment = tasks.own_assignment(
+        session=session, person_id=person.id, assignment_id=assignment_id
+    )
+    schema = service.schema_of(session=session, assignment=assignment)
+    stored, completed = tasks.do_submit(
+        session=session,
+        person_id=person.id,
+        assignment_id=assignment_id,
+        data=data,
+        schema=schema,
+        now=utcnow(),
+    )
+    service.after_submit(session=session, assignment=stored, task_completed=completed)
+    session.commit()
+    return stored
+
+
+@router.post("/work/{assignment_id:int}/skip", response_model=AssignmentRead)
+def skip(assignment_id: Id, data: Skip, session: SessionDep, caller: Worker) -> object:
+    """Skip a task with a reason; it goes to someone else and never counts against you."""
+    person = worker_person(session, caller)
+    released = tasks.do_release(
+        session=session,
+        person_id=person.id,
+        assignment_id=assignment_id,
+        state=AssignmentState.skipped,
+        reason=data.reason,
+        now=utcnow(),
+    )
+    session.commit()
+    return released
+
+
+@router.post("/work/{assignment_id:int}/return", response_model=AssignmentRead)
+def give_back(assignment_id: Id, session: SessionDep, caller: Worker) -> object:
+    """Give a task back (no reason needed); it goes to someone else."""
+    person = worker_person(session, caller)
+    released = tasks.do_release(
+        session=session,
+        person_id=person.id,
+        assignment_id=assignment_id,
+        state=AssignmentState.returned,
+        reason=None,
+        now=utcnow(),
+    )
+    session.commit()
+    return released
+
+
+@router.post(
+    "/work/{assignment_id:int}/flag", response_model=FlagRead, status_code=status.HTTP_201_CREATED
+)
+def flag(assignment_id: Id, data: FlagIn, session: SessionDep, caller: Worker) -> object:
+    """Flag an edge case or ask a guideline question; it lands in the reviewers' queue."""
+    person = worker_person(session, caller)
+    return tasks.do_flag(
+        session=session, person_id=person.id, assignment_id=assignment_id, data=data
+    )

@@ -1,0 +1,104 @@
+"""Give a worker their next task: eligible projects, ranked, gold at the project's rate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from random import Random
+
+from sqlalchemy.orm import Session
+
+from crewline.annotation import LabelSchema
+from crewline.people import embedding
+from crewline.people.models import Person
+from crewline.projects import service as projects
+from crewline.projects.models import Project
+from crewline.routing import ranking
+from crewline.routing.eligibility import member_projects
+from crewline.tasks import service as tasks
+from crewline.tasks.models import Assignment
+
+
+@dataclass(frozen=True, slots=True)
+class NextTask:
+    """The outcome of asking for work: an assignment, or the reason there is none."""
+
+    assignment: Assignment | None
+    project: Project | None
+    reason: str | None
+
+
+def _candidate(project: Project) -> ranking.Candidate:
+    vector = (
+        embedding.from_bytes([project.profile_embedding])[0]
+        if project.profile_embedding is not None
+        else None
+    )
+    return ranking.Candidate(project.id, project.priority, project.sla_hours, vector)
+
+
+def next_task(
+    *,
+    session: Session,
+    person: Person,
+    rng: Random,
+    default_lease: timedelta,
+    now: datetime,
+) -> NextTask:
+    """Lease exactly one task the worker is eligible for, or say why there is none.
+
+    Projects are tried best-ranked first; within one, a gold task is offered with the
+    project's gold rate (falling back to regular work when the worker has seen all the gold).
+    """
+    verdicts = member_projects(session=session, person=person)
+    if not verdicts:
+        return NextTask(None, None, "you are not on any live project")
+    eligible = [v.project for v in verdicts if v.eligible]
+    if not eligible:
+        reasons = "; ".join(f"{v.project.name}: {v.reason}" for v in verdicts)
+        return NextTask(None, None, f"you do not meet the requirements ({reasons})")
+    worker_vector = (
+        embedding.from_bytes([person.profile_embedding])[0]
+        if person.profile_embedding is not None
+        else None
+    )
+    by_id = {p.id: p for p in eligible}
+    for project_id in ranking.rank([_candidate(p) for p in eligible], worker_vector):
+        project = by_id[project_id]
+        lease = timedelta(minutes=project.lease_minutes) if project.lease_minutes else default_lease
+        order = [True, False] if rng.random() < project.gold_rate else [False]
+        for gold in order:
+            assignment = tasks.claim(
+                session=session,
+                project=project,
+                person_id=person.id,
+                gold=gold,
+                lease=lease,
+                now=now,
+            )
+            if assignment is not None:
+                session.commit()
+                return NextTask(assignment, project, None)
+    session.rollback()
+    return NextTask(None, None, "no tasks are waiting for you right now")
+
+
+def schema_of(*, session: Session, assignment: Assignment) -> LabelSchema:
+    """The label schema version an assignment was leased under."""
+    project = projects.get_or_404(session=session, project_id=assignment.project_id)
+    return projects.label_schema(
+        session=session, project=project, version=assignment.schema_version
+    )
+
+
+def after_submit(*, session: Session, assignment: Assignment, task_completed: bool) -> None:
+    """Events that follow a submission, in the same transaction (webhooks are queued here)."""
+    if not task_completed:
+        return
+    for hook in TASK_COMPLETED_HOOKS:
+        hook(session, assignment)
+
+
+#: Called in the submitting transaction when a task reaches its required labels.
+TASK_COMPLETED_HOOKS: list[Callable[[Session, Assignment], None]] = []
