@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,8 +80,29 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Set while a write transaction begins, so SQLite takes its write lock at BEGIN.
+_IMMEDIATE: ContextVar[bool] = ContextVar("crewline_sqlite_immediate", default=False)
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start a write transaction now; call it before the first statement of a write action.
+
+    On SQLite a transaction that reads and then writes cannot wait for the write lock if
+    another connection wrote meanwhile (SQLITE_BUSY at once, whatever the busy timeout), so
+    contended actions (claim, submit, lease expiry) take the lock at BEGIN and wait their turn.
+    Any read-only transaction still open is ended first; on PostgreSQL that is all it does.
+    """
+    if session.in_transaction():
+        session.commit()
+    token = _IMMEDIATE.set(True)
+    try:
+        session.connection()
+    finally:
+        _IMMEDIATE.reset(token)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

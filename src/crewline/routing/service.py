@@ -10,6 +10,7 @@ from random import Random
 from sqlalchemy.orm import Session
 
 from crewline.annotation import LabelSchema
+from crewline.db import begin_write
 from crewline.people import embedding
 from crewline.people.models import Person
 from crewline.projects import service as projects
@@ -64,6 +65,7 @@ def next_task(
         else None
     )
     by_id = {p.id: p for p in eligible}
+    begin_write(session)
     for project_id in ranking.rank([_candidate(p) for p in eligible], worker_vector):
         project = by_id[project_id]
         lease = timedelta(minutes=project.lease_minutes) if project.lease_minutes else default_lease

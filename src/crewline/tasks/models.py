@@ -64,8 +64,10 @@ class Task(Base):
             text("priority DESC"),
             "due_at",
             "id",
+            # The claim's WHERE must repeat these words for the planner to use the index:
+            # SQLite matches the partial-index predicate term for term.
             postgresql_where=text("open"),
-            sqlite_where=text("open"),
+            sqlite_where=text("open = 1"),
         ),
     )
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, and_, case, exists, func, select, update
+from sqlalchemy import Select, and_, case, exists, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from crewline.annotation import AnnotationError, LabelSchema, gold_matches, vali
 from crewline.annotation import validate_value as check_value
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
+from crewline.db import begin_write
 from crewline.errors import Conflict, InvalidInput, NotFound
 from crewline.projects.models import Project
 from crewline.tasks.models import (
@@ -66,7 +67,9 @@ def _row(project: Project, schema: LabelSchema, task: TaskIn, now: datetime) -> 
         try:
             gold = check_value(schema, task.gold_answer, task.data)
         except AnnotationError as exc:
-            raise exc.prefixed("gold_answer") from exc
+            # The checker names the value "value..."; here it is the gold_answer field.
+            field = "gold_answer" + exc.field.removeprefix("value")
+            raise type(exc)(field, exc.reason) from exc
     due = task.due_at
     if due is None and project.sla_hours is not None:
         due = now + timedelta(hours=project.sla_hours)
@@ -178,7 +181,7 @@ def _pick(project_id: int, person_id: int, gold: bool) -> Select[int]:
     mine = exists().where(Assignment.task_id == Task.id, Assignment.person_id == person_id)
     return (
         select(Task.id)
-        .where(Task.project_id == project_id, Task.open.is_(True), Task.is_gold.is_(gold), ~mine)
+        .where(Task.project_id == project_id, Task.open == true(), Task.is_gold == gold, ~mine)
         .order_by(Task.priority.desc(), Task.due_at, Task.id)
         .limit(1)
     )
@@ -266,6 +269,7 @@ def do_submit(
     Retrying with the same ``client_submission_id`` returns the stored answer and changes
     nothing. The value is checked against the schema version the task was leased under.
     """
+    begin_write(session)
     replay = session.scalar(
         select(Assignment).where(
             Assignment.person_id == person_id,
@@ -322,6 +326,7 @@ def do_release(
 
     Either frees the slot for someone else and never counts against the worker.
     """
+    begin_write(session)
     if state not in (AssignmentState.returned, AssignmentState.skipped):
         raise InvalidInput("state", "a lease can only be returned or skipped")
     assignment = own_assignment(
@@ -338,6 +343,7 @@ def do_release(
 
 def expire_leases(*, session: Session, now: datetime, limit: int = 1000) -> int:
     """Time out leases past their expiry and free their slots (the lease sweeper job)."""
+    begin_write(session)
     due = (
         select(Assignment.id)
         .where(Assignment.state == AssignmentState.leased, Assignment.lease_expires_at < now)
@@ -368,6 +374,7 @@ def do_review(
     *, session: Session, actor: Actor, assignment_id: int, data: Review, now: datetime
 ) -> Assignment:
     """Approve or reject a submitted annotation; a rejection frees its slot and keeps its reason."""
+    begin_write(session)
     assignment = session.scalar(
         select(Assignment).where(Assignment.id == assignment_id).with_for_update()
     )
@@ -410,6 +417,7 @@ def do_set_required_labels(
     *, session: Session, actor: Actor, task_id: int, required: int, now: datetime
 ) -> Task:
     """Ask for more (or fewer) labels on one task; routing honours it at the next claim."""
+    begin_write(session)
     task = get_task(session=session, task_id=task_id)
     before = task.required_labels
     session.execute(

@@ -110,7 +110,7 @@ def upgrade() -> None:
         "tasks",
         ["project_id", "is_gold", sa.text("priority DESC"), "due_at", "id"],
         postgresql_where=sa.text("open"),
-        sqlite_where=sa.text("open"),
+        sqlite_where=sa.text("open = 1"),
     )
     op.create_table(
         "assignments",

@@ -1,0 +1,393 @@
+"""A Label Studio export in, with its history: tasks through ``do_ingest``, labels as assignments.
+
+Each Label Studio task becomes the task ``ls-<id>``; each of its annotations (cancelled ones
+aside) becomes a ``submitted`` assignment under the project's current schema and guideline
+versions, dated when it was made. Assignments need a person, so every distinct Label Studio
+user (``completed_by``) gets one placeholder person per project: email
+``ls-<project_id>-<user>@import.example`` (``.invalid`` would say it better, but email
+validation refuses that special-use name), country and pay currency of the project's client,
+region ``OTHER``, time zone ``UTC``, contractor, not in the worker pool and with no login, so
+they are never routed work, never log in and never mix imported history into a real worker's
+record. A file, however it was made, can only ever write history for its own placeholders.
+
+Counters keep the invariants of ``tasks.service``: the new labels are added in UPDATE
+statements computed from each row's current values; a task's ``required_labels`` grows to
+hold its history when that is larger than the project's overlap (so leases plus labels never
+exceed it), ``open`` is true exactly while a slot is free, and a task that now has all its
+labels is completed at the import time.
+
+Importing is idempotent: a task already there is not created again and an annotation already
+imported (same task, same user) is left as it is, so re-running a file, or one that failed
+half-way, adds only what is missing. A task is stored whole or refused whole, naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crewline.annotation import AnnotationError, AnnotationValue, LabelSchema, from_label_studio
+from crewline.annotation.labelstudio import result_type
+from crewline.audit import service as audit
+from crewline.audit.schemas import Actor
+from crewline.db import begin_write
+from crewline.errors import InvalidInput
+from crewline.orgs import service as orgs
+from crewline.people import service as people
+from crewline.people.embedding import Embedder
+from crewline.people.models import Classification, Region
+from crewline.people.schemas import PersonCreate
+from crewline.projects.models import Project
+from crewline.tasks import service
+from crewline.tasks.models import Assignment, AssignmentState, Task
+from crewline.tasks.schemas import MAX_BATCH, IngestReport, Refused
+
+EXTERNAL_PREFIX = "ls-"
+PLACEHOLDER_DOMAIN = "import.example"
+#: Most annotations one task may bring (the most labels a task may ask for).
+MAX_ANNOTATIONS = 50
+MAX_LEAD_SECONDS = 24 * 3600
+LOOKUP_CHUNK = 1_000
+#: Assignment rows per INSERT (14 values each stays under SQLite's bound-parameter limit).
+INSERT_CHUNK = 1_000
+_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TASK_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+class ImportReport(IngestReport):
+    """What a Label Studio import did: the ingestion report, plus the history it stored."""
+
+    annotations: int
+    annotators: int
+
+
+@dataclass(frozen=True, slots=True)
+class LsAnnotation:
+    """One Label Studio annotation, ready to store."""
+
+    annotator: str
+    value: AnnotationValue
+    made_at: datetime
+    active_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LsTask:
+    """One Label Studio task, checked: its external id, data and annotations."""
+
+    external_id: str
+    data: dict[str, object]
+    annotations: list[LsAnnotation]
+
+
+def placeholder_email(project_id: int, annotator: str) -> str:
+    """The placeholder person's email for a Label Studio user on a project."""
+    return f"ls-{project_id}-{annotator.lower()}@{PLACEHOLDER_DOMAIN}"
+
+
+def read_task(schema: LabelSchema, raw: object, now: datetime) -> LsTask:
+    """Check one Label Studio task; refuse it with the field and the reason."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("task", "must be a Label Studio task (a JSON object)")
+    external_id = EXTERNAL_PREFIX + _task_id(raw.get("id"))
+    data, values = from_label_studio(schema, raw)
+    key = "annotations" if "annotations" in raw or "completions" not in raw else "completions"
+    kept = [
+        (i, a)
+        for i, a in enumerate(raw.get(key) or [])
+        if not (isinstance(a, Mapping) and a.get("was_cancelled") is True)
+    ]
+    if len(kept) > MAX_ANNOTATIONS:
+        raise InvalidInput(key, f"at most {MAX_ANNOTATIONS} annotations per task, got {len(kept)}")
+    annotations: list[LsAnnotation] = []
+    seen: set[str] = set()
+    for (i, annotation), value in zip(kept, values, strict=True):
+        field = f"{key}.{i}"
+        annotator = _annotator(annotation.get("completed_by"), f"{field}.completed_by")
+        if annotator in seen:
+            raise InvalidInput(
+                f"{field}.completed_by",
+                "this user already annotated the task; Crewline keeps one label per worker",
+            )
+        seen.add(annotator)
+        made = _made_at(annotation, field, now)
+        annotations.append(LsAnnotation(annotator, value, made, _lead(annotation)))
+    return LsTask(external_id, data, annotations)
+
+
+def _task_id(raw: object) -> str:
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw < 10**18:
+        return str(raw)
+    if isinstance(raw, str) and _TASK_ID.match(raw):
+        return raw
+    raise InvalidInput(
+        "id", "is required: the Label Studio task id (a whole number) names the task"
+    )
+
+
+def _annotator(raw: object, field: str) -> str:
+    """The Label Studio user: ``completed_by`` as an id, ``{"id": ...}`` or a pseudonym."""
+    if isinstance(raw, Mapping):
+        raw = raw.get("id")
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw < 10**18:
+        return str(raw)
+    if isinstance(raw, str) and _KEY.match(raw):
+        return raw.lower()
+    raise InvalidInput(
+        field,
+        "is required: the Label Studio user id (or letters, digits, _ and -, at most 64)",
+    )
+
+
+def _made_at(annotation: Mapping[str, object], field: str, now: datetime) -> datetime:
+    """When the stored value was given: ``updated_at``, else ``created_at``, else now."""
+    for name in ("updated_at", "created_at"):
+        raw = annotation.get(name)
+        if raw is None:
+            continue
+        if not isinstance(raw, str):
+            raise InvalidInput(f"{field}.{name}", "must be an ISO 8601 date-time")
+        try:
+            moment = datetime.fromisoformat(raw)
+            moment = (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(
+                UTC
+            )
+        except (ValueError, OverflowError) as exc:
+            raise InvalidInput(f"{field}.{name}", "must be an ISO 8601 date-time") from exc
+        return min(moment, now)  # another server's clock may run a little ahead
+    return now
+
+
+def _lead(annotation: Mapping[str, object]) -> float | None:
+    """Label Studio's ``lead_time`` as active seconds, when it is a plausible number."""
+    raw = annotation.get("lead_time")
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    seconds = float(raw)
+    return seconds if math.isfinite(seconds) and 0 <= seconds <= MAX_LEAD_SECONDS else None
+
+
+def do_import_label_studio(
+    *,
+    session: Session,
+    actor: Actor,
+    project: Project,
+    schema: LabelSchema,
+    embedder: Embedder,
+    ls_tasks: Sequence[object],
+    now: datetime,
+) -> ImportReport:
+    """Store a Label Studio export: tasks through ``do_ingest``, annotations as history.
+
+    Two transactions: the tasks (``do_ingest``), then the placeholder people, assignments and
+    counters together. If the second fails the tasks stay without their history, and running
+    the same file again adds it.
+    """
+    if len(ls_tasks) > MAX_BATCH:
+        raise InvalidInput("body", f"at most {MAX_BATCH} tasks per call, got {len(ls_tasks)}")
+    result_type(schema)  # a type Label Studio cannot hold is refused whole
+    refused: list[Refused] = []
+    checked: list[tuple[int, LsTask]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(ls_tasks):
+        try:
+            task = read_task(schema, raw, now)
+            if task.external_id in seen:
+                raise InvalidInput("id", "appears twice in this file")
+        except InvalidInput as exc:
+            refused.append(_refusal(index, raw, exc.field, exc.reason))
+            continue
+        seen.add(task.external_id)
+        checked.append((index, task))
+    rows = [
+        {
+            "external_id": task.external_id,
+            "data": task.data,
+            "required_labels": max(project.overlap, len(task.annotations), 1),
+        }
+        for _, task in checked
+    ]
+    ingest = service.do_ingest(
+        session=session, actor=actor, project=project, schema=schema, rows=rows, now=now
+    )
+    for refusal in ingest.refused:  # rows were renumbered; give the file's index back
+        refused.append(refusal.model_copy(update={"index": checked[refusal.index][0]}))
+    stored = set(ingest.created) | set(ingest.existing)
+    tasks = [task for _, task in checked if task.external_id in stored and task.annotations]
+    annotations, annotators = _store_history(
+        session=session, actor=actor, project=project, embedder=embedder, tasks=tasks, now=now
+    )
+    return ImportReport(
+        created=ingest.created,
+        existing=ingest.existing,
+        refused=sorted(refused, key=lambda r: r.index),
+        annotations=annotations,
+        annotators=annotators,
+    )
+
+
+def _refusal(index: int, raw: object, field: str, reason: str) -> Refused:
+    task_id = raw.get("id") if isinstance(raw, Mapping) else None
+    external_id = EXTERNAL_PREFIX + str(task_id)[:190] if task_id is not None else None
+    return Refused(index=index, external_id=external_id, field=field, reason=reason)
+
+
+def _store_history(
+    *,
+    session: Session,
+    actor: Actor,
+    project: Project,
+    embedder: Embedder,
+    tasks: list[LsTask],
+    now: datetime,
+) -> tuple[int, int]:
+    """Placeholders, assignments and counters in one transaction: (labels added, people made)."""
+    if not tasks:
+        return 0, 0
+    begin_write(session)
+    ids = _task_ids(session, project.id, [task.external_id for task in tasks])
+    persons, made = _placeholders(
+        session=session,
+        actor=actor,
+        project=project,
+        embedder=embedder,
+        annotators={a.annotator for task in tasks for a in task.annotations},
+    )
+    rows = [
+        {
+            "task_id": ids[task.external_id][0],
+            "project_id": project.id,
+            "person_id": persons[a.annotator],
+            "state": AssignmentState.submitted,
+            "is_gold": ids[task.external_id][1],
+            "leased_at": a.made_at,
+            "lease_expires_at": a.made_at,
+            "finished_at": a.made_at,
+            "value": a.value,
+            "active_seconds": a.active_seconds,
+            "schema_version": project.schema_version,
+            "guideline_version": project.guideline_version,
+        }
+        for task in tasks
+        for a in task.annotations
+    ]
+    added: Counter[int] = Counter()
+    for start in range(0, len(rows), INSERT_CHUNK):
+        added.update(session.scalars(_insert_new(session, rows[start : start + INSERT_CHUNK])))
+    _count_labels(session, added, now)
+    total = sum(added.values())
+    audit.record(
+        session=session,
+        actor=actor,
+        action="tasks.import_label_studio",
+        entity_type="project",
+        entity_id=project.id,
+        after={"tasks": len(tasks), "annotations": total, "annotators": made},
+    )
+    session.commit()
+    return total, made
+
+
+def _task_ids(session: Session, project_id: int, external_ids: list[str]) -> dict[str, Any]:
+    """``external_id`` -> (task id, is gold) for the project's tasks."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(external_ids), LOOKUP_CHUNK):
+        chunk = external_ids[start : start + LOOKUP_CHUNK]
+        for external_id, task_id, is_gold in session.execute(
+            select(Task.external_id, Task.id, Task.is_gold).where(
+                Task.project_id == project_id, Task.external_id.in_(chunk)
+            )
+        ):
+            found[external_id] = (task_id, is_gold)
+    return found
+
+
+def _placeholders(
+    *,
+    session: Session,
+    actor: Actor,
+    project: Project,
+    embedder: Embedder,
+    annotators: set[str],
+) -> tuple[dict[str, int], int]:
+    """The person id of each annotator's placeholder, making those missing; and how many."""
+    wanted = {placeholder_email(project.id, key): key for key in annotators}
+    filters = people.PersonFilter(q=f"ls-{project.id}-", in_pool=False)
+    persons = {
+        wanted[p.email]: p.id
+        for p in people.iter_people(session=session, filters=filters)
+        if p.email in wanted
+    }
+    client = orgs.get_or_404(session=session, org_id=project.client_id)
+    missing = sorted(annotators - persons.keys())
+    for key in missing:
+        person = people.do_create_person(
+            session=session,
+            actor=actor,
+            embedder=embedder,
+            data=PersonCreate(
+                full_name=f"Label Studio user {key} (project {project.id})",
+                email=placeholder_email(project.id, key),
+                country=client.country,
+                region=Region.OTHER,
+                time_zone="UTC",
+                classification=Classification.contractor,
+                pay_currency=client.currency,
+                profile=(
+                    f"Placeholder for Label Studio user {key}, whose annotations were imported "
+                    f"into project {project.id}. Not a worker: never routed, never paid."
+                ),
+            ),
+            commit=False,
+        )
+        persons[key] = person.id
+    return persons, len(missing)
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Any:
+    """INSERT ... ON CONFLICT (task, person) DO NOTHING RETURNING task_id: re-imports add nothing."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Assignment)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["task_id", "person_id"])
+        .returning(Assignment.task_id)
+    )
+
+
+def _count_labels(session: Session, added: Counter[int], now: datetime) -> None:
+    """Add the new labels to each task: one UPDATE per distinct count, from current values."""
+    by_count: defaultdict[int, list[int]] = defaultdict(list)
+    for task_id, count in added.items():
+        by_count[count].append(task_id)
+    for count, task_ids in by_count.items():
+        held = Task.leased_count + Task.submitted_count + count
+        required = case((held > Task.required_labels, held), else_=Task.required_labels)
+        for start in range(0, len(task_ids), LOOKUP_CHUNK):
+            session.execute(
+                update(Task)
+                .where(Task.id.in_(task_ids[start : start + LOOKUP_CHUNK]))
+                .values(
+                    submitted_count=Task.submitted_count + count,
+                    required_labels=required,
+                    open=held < required,
+                    completed_at=case(
+                        (
+                            (Task.submitted_count + count >= required)
+                            & Task.completed_at.is_(None),
+                            now,
+                        ),
+                        else_=Task.completed_at,
+                    ),
+                )
+            )
