@@ -277,3 +277,26 @@ def test_flags_land_in_the_reviewers_queue(factory, session) -> None:
 
 def test_only_workers_take_work(factory) -> None:
     assert factory.api(factory.user(Role.ops_manager)).post("/api/v1/work/next").status_code == 403
+
+
+def test_finishing_tasks_queues_signed_events_for_the_projects_webhooks(factory, session) -> None:
+    project = live_project(factory)
+    ingest(session, project, reviews(2))
+    ops = factory.api(factory.user(Role.ops_manager))
+    hook = ops.post(
+        f"/api/v1/projects/{project.id}/webhooks",
+        json={
+            "url": "https://hooks.example.org/crewline",
+            "events": ["task.completed", "project.completed"],
+        },
+    )
+    assert hook.status_code == 201, hook.text
+    user, _ = member(factory, project)
+    api = factory.api(user)
+    for _ in range(2):
+        assert _submit(api, _next(api)).status_code == 200
+    deliveries = ops.get(f"/api/v1/webhooks/{hook.json()['id']}/deliveries").json()["items"]
+    events = sorted(d["event_type"] for d in deliveries)
+    assert events == ["project.completed", "task.completed", "task.completed"]
+    session.refresh(project)
+    assert project.completed_at is not None

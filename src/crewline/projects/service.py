@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crewline.annotation import LabelSchema, SchemaError, parse_schema
@@ -223,6 +224,20 @@ def do_add_guideline_version(
     with conflict_on_duplicate(session, "another guideline version was added at the same time"):
         session.commit()
     return version
+
+
+def mark_completed(*, session: Session, project_id: int, now: datetime) -> bool:
+    """Record that every task of the project is done; False if it already was (no event twice).
+
+    Joins the caller's transaction (the submission that finished the last task).
+    """
+    done = session.execute(
+        update(Project)
+        .where(Project.id == project_id, Project.completed_at.is_(None))
+        .values(completed_at=now)
+        .returning(Project.id)
+    ).first()
+    return done is not None
 
 
 def schema_versions(*, session: Session, project_id: int) -> list[SchemaVersion]:

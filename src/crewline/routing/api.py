@@ -109,15 +109,16 @@ def submit(assignment_id: Id, data: Submission, session: SessionDep, caller: Wor
         session=session, person_id=person.id, assignment_id=assignment_id
     )
     schema = service.schema_of(session=session, assignment=assignment)
+    now = utcnow()
     stored, completed = tasks.do_submit(
         session=session,
         person_id=person.id,
         assignment_id=assignment_id,
         data=data,
         schema=schema,
-        now=utcnow(),
+        now=now,
     )
-    service.after_submit(session=session, assignment=stored, task_completed=completed)
+    service.after_submit(session=session, assignment=stored, task_completed=completed, now=now)
     session.commit()
     return stored
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
@@ -19,6 +18,8 @@ from crewline.routing import ranking
 from crewline.routing.eligibility import member_projects
 from crewline.tasks import service as tasks
 from crewline.tasks.models import Assignment
+from crewline.webhooks import service as webhooks
+from crewline.webhooks.models import EventType
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +95,35 @@ def schema_of(*, session: Session, assignment: Assignment) -> LabelSchema:
     )
 
 
-def after_submit(*, session: Session, assignment: Assignment, task_completed: bool) -> None:
-    """Events that follow a submission, in the same transaction (webhooks are queued here)."""
+def after_submit(
+    *, session: Session, assignment: Assignment, task_completed: bool, now: datetime
+) -> None:
+    """Events that follow a submission, queued in the submitting transaction.
+
+    A task that reached its labels sends ``task.completed``; the last such task of a project
+    marks the project complete and sends ``project.completed``. Nothing is queued if the
+    submission rolls back.
+    """
     if not task_completed:
         return
-    for hook in TASK_COMPLETED_HOOKS:
-        hook(session, assignment)
-
-
-#: Called in the submitting transaction when a task reaches its required labels.
-TASK_COMPLETED_HOOKS: list[Callable[[Session, Assignment], None]] = []
+    task = tasks.get_task(session=session, task_id=assignment.task_id)
+    webhooks.emit(
+        session=session,
+        project_id=task.project_id,
+        event_type=EventType.task_completed,
+        payload={
+            "task_id": task.id,
+            "external_id": task.external_id,
+            "labels": task.submitted_count,
+            "completed_at": now.isoformat(),
+        },
+    )
+    if tasks.project_incomplete(session=session, project_id=task.project_id):
+        return
+    if projects.mark_completed(session=session, project_id=task.project_id, now=now):
+        webhooks.emit(
+            session=session,
+            project_id=task.project_id,
+            event_type=EventType.project_completed,
+            payload={"completed_at": now.isoformat()},
+        )

@@ -69,6 +69,13 @@ class Task(Base):
             postgresql_where=text("open"),
             sqlite_where=text("open = 1"),
         ),
+        # "Is anything left in this project?" without walking its finished tasks.
+        Index(
+            "ix_tasks_incomplete",
+            "project_id",
+            postgresql_where=text("completed_at IS NULL"),
+            sqlite_where=text("completed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -104,6 +104,13 @@ def upgrade() -> None:
             "project_id", "external_id", name=op.f("uq_tasks_project_id_external_id")
         ),
     )
+    op.create_index(
+        "ix_tasks_incomplete",
+        "tasks",
+        ["project_id"],
+        postgresql_where=sa.text("completed_at IS NULL"),
+        sqlite_where=sa.text("completed_at IS NULL"),
+    )
     # Autogenerate cannot compare expression indexes: keep this one in step with Task by hand.
     op.create_index(
         "ix_tasks_claim",
@@ -326,6 +333,7 @@ def downgrade() -> None:
 
     op.drop_table("assignments")
     op.drop_index("ix_tasks_claim", table_name="tasks")
+    op.drop_index("ix_tasks_incomplete", table_name="tasks")
     op.drop_table("tasks")
     op.drop_table("schema_versions")
     op.drop_table("guideline_versions")
