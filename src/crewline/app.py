@@ -42,7 +42,9 @@ from crewline.people.pages import PersonPanels
 from crewline.projects import api as projects_api
 from crewline.projects import pages as projects_pages
 from crewline.routing import api as routing_api
+from crewline.routing import pages as routing_pages
 from crewline.tasks import api as tasks_api
+from crewline.tasks import export_api as tasks_export_api
 from crewline.tasks import service as tasks_service
 from crewline.web import errors
 from crewline.web.navigation import Navigation
@@ -170,12 +172,13 @@ def create_app(
         people_api,
         projects_api,
         tasks_api,
+        tasks_export_api,
         routing_api,
         audit_api,
         webhooks_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
-    for pages in (auth_pages, home_pages, people_pages, audit_pages):
+    for pages in (auth_pages, home_pages, people_pages, audit_pages, routing_pages):
         app.include_router(pages.router, include_in_schema=False)
         pages.register_navigation(app.state.navigation)
     projects_pages.register_panels(app.state.person_panels)
