@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         description="Run background jobs (lease expiry, webhook delivery) inside the server "
         "process. Turn off in API processes when `crewline jobs run` workers do it instead.",
     )
+    webhooks_allow_private: bool | None = Field(
+        None,
+        description="Let webhooks reach receivers on private or loopback addresses. Defaults "
+        "to false in production (a client could otherwise probe the server's network) and "
+        "true elsewhere.",
+    )
     lease_minutes: int = Field(
         10, ge=1, le=24 * 60, description="How long a worker holds a task before it is freed."
     )
@@ -95,6 +101,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / DEFAULT_DB_FILE).as_posix()}"
+
+    @property
+    def webhooks_may_reach_private(self) -> bool:
+        """Whether webhook deliveries may go to private, loopback or link-local addresses."""
+        if self.webhooks_allow_private is None:
+            return self.env != "production"
+        return self.webhooks_allow_private
 
     @property
     def cookies_secure(self) -> bool:

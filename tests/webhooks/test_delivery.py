@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from crewline.auth.roles import Role
+from crewline.config import Settings
 from crewline.db import utcnow
 from crewline.webhooks import delivery, service, signing
 from crewline.webhooks.delivery import deliver_due
@@ -57,7 +58,9 @@ def test_a_real_receiver_gets_a_signed_standard_webhooks_request(
     with http_receiver(inbox) as url:
         hook = webhook(session, p.id, inbox, url=url)
         queued = _queued(session, hook, {"task_id": 12, "external_id": "img-0042"})
-        sent = delivery.run_job(session, utcnow())  # the registered job: a real httpx.Client
+        sent = delivery.job(allow_private=True)(
+            session, utcnow()
+        )  # the registered job: a real httpx.Client
 
     assert sent == 1
     assert inbox.rejected == []
@@ -83,7 +86,7 @@ def test_a_request_signed_with_another_secret_is_rejected_by_the_receiver(
         hook = webhook(session, p.id, inbox, url=url)
         inbox.secret = signing.new_secret()
         queued = _queued(session, hook)
-        delivery.run_job(session, utcnow())
+        delivery.job(allow_private=True)(session, utcnow())
     assert len(inbox.rejected) == 1
     assert queued.status is DeliveryStatus.pending
     assert queued.last_status_code == 400
@@ -194,7 +197,7 @@ def test_an_unreachable_receiver_is_a_failed_attempt_not_a_crash(
         pass  # the server is gone: its port now refuses connections
     hook = webhook(session, project(factory).id, url=url)
     queued = _queued(session, hook)
-    assert delivery.run_job(session, utcnow()) == 1
+    assert delivery.job(allow_private=True)(session, utcnow()) == 1
     assert queued.attempts == 1
     assert queued.last_error is not None and queued.last_error.startswith("ConnectError")
     assert hook.secret not in queued.last_error
@@ -299,7 +302,6 @@ def test_a_failed_delivery_replayed_gets_the_whole_schedule_again(
 def test_the_delivery_job_is_registered_every_5_seconds(app: FastAPI) -> None:
     [job] = [j for j in app.state.jobs.jobs if j.name == "webhooks.deliver"]
     assert job.every_seconds == 5
-    assert job.run is delivery.run_job
 
 
 def test_the_job_runs_from_the_registry(factory: Factory, session: Session, app: FastAPI) -> None:
@@ -331,3 +333,24 @@ def test_the_api_shows_a_given_up_delivery_with_its_last_error(
     assert item["last_status_code"] is None
     assert item["last_error"] == "ConnectError: [Errno 111] Connection refused"
     assert item["next_attempt_at"] is None
+
+
+def test_production_refuses_receivers_on_private_addresses(
+    factory: Factory, session: Session
+) -> None:
+    inbox = Inbox()
+    with http_receiver(inbox) as url:
+        hook = webhook(session, project(factory).id, inbox, url=url)
+        queued = _queued(session, hook)
+        assert delivery.job(allow_private=False)(session, utcnow()) == 1
+    session.refresh(queued)
+    assert inbox.received == []
+    assert queued.last_error is not None and "non-public address (127.0.0.1)" in queued.last_error
+
+
+def test_private_addresses_are_refused_by_default_only_in_production() -> None:
+    assert Settings(env="production", secret_key="x" * 40).webhooks_may_reach_private is False  # type: ignore[arg-type]
+    assert Settings().webhooks_may_reach_private is True
+    assert delivery.private_address("127.0.0.1") == "127.0.0.1"
+    assert delivery.private_address("10.1.2.3") == "10.1.2.3"
+    assert delivery.private_address("8.8.8.8") is None

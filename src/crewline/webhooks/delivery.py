@@ -12,8 +12,11 @@ never read.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
@@ -78,10 +81,31 @@ def due(now: datetime) -> Select[WebhookDelivery]:
     )
 
 
+def private_address(host: str) -> str | None:
+    """The first non-public address ``host`` resolves to, or None if all are public.
+
+    Receivers are chosen by clients; without this check a webhook could probe the network
+    the server sits in (SSRF). Checked at each attempt, so a DNS change is caught too.
+    """
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return None  # unresolvable: the send itself fails with a clear error
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global:
+            return str(address)
+    return None
+
+
 def _send(
-    client: httpx.Client, webhook: Webhook, delivery: WebhookDelivery
+    client: httpx.Client, webhook: Webhook, delivery: WebhookDelivery, *, allow_private: bool
 ) -> tuple[int | None, str | None]:
     """POST the signed message; (status code or None, error or None)."""
+    if not allow_private:
+        address = private_address(httpx.URL(webhook.url).host)
+        if address is not None:
+            return None, f"refused: the receiver resolves to a non-public address ({address})"
     content = body(delivery)
     headers = signing.headers(
         secret=webhook.secret, msg_id=delivery.msg_id, timestamp=int(time.time()), body=content
@@ -111,7 +135,14 @@ def _record(delivery: WebhookDelivery, code: int | None, error: str | None, now:
         delivery.status = DeliveryStatus.failed
 
 
-def deliver_due(*, session: Session, now: datetime, client: httpx.Client, limit: int = 100) -> int:
+def deliver_due(
+    *,
+    session: Session,
+    now: datetime,
+    client: httpx.Client,
+    limit: int = 100,
+    allow_private: bool = True,
+) -> int:
     """Send up to ``limit`` deliveries due at ``now``, committing each; returns how many.
 
     ``now`` drives the schedule (what is due, when to retry); the ``webhook-timestamp``
@@ -129,14 +160,22 @@ def deliver_due(*, session: Session, now: datetime, client: httpx.Client, limit:
             delivery.next_attempt_at = None
             delivery.last_error = DISABLED
         else:
-            code, error = _send(client, webhook, delivery)
+            code, error = _send(client, webhook, delivery, allow_private=allow_private)
             _record(delivery, code, error, now)
         session.commit()
         handled += 1
     return handled
 
 
-def run_job(session: Session, now: datetime) -> int:
-    """The ``webhooks.deliver`` job: one batch of due deliveries over a fresh HTTP client."""
-    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
-        return deliver_due(session=session, now=now, client=client)
+def job(*, allow_private: bool) -> Callable[[Session, datetime], int]:
+    """The ``webhooks.deliver`` job: one batch of due deliveries over a fresh HTTP client.
+
+    ``allow_private`` lets receivers on private or loopback addresses be reached (development
+    and tests); production refuses them unless CREWLINE_WEBHOOKS_ALLOW_PRIVATE says otherwise.
+    """
+
+    def run(session: Session, now: datetime) -> int:
+        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+            return deliver_due(session=session, now=now, client=client, allow_private=allow_private)
+
+    return run
