@@ -165,7 +165,13 @@ def create_app(
         "/static/plotly.min.js", plotly_js, include_in_schema=False, dependencies=[Depends(public)]
     )
     jobs.add(Job("tasks.expire_leases", every_seconds=15, run=expire_leases))
-    jobs.add(Job("webhooks.deliver", every_seconds=5, run=webhooks_delivery.run_job))
+    jobs.add(
+        Job(
+            "webhooks.deliver",
+            every_seconds=5,
+            run=webhooks_delivery.job(allow_private=settings.webhooks_may_reach_private),
+        )
+    )
     for module in (
         auth_api,
         orgs_api,
