@@ -10,19 +10,11 @@ person would. The browser is Debian's ``/usr/bin/chromium`` (``apt-get install c
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.sync_api import (
     Browser,
     Locator,
@@ -45,16 +37,10 @@ from crewline.demo import generator
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.people.models import Person, Worker, WorkerStatus
 from crewline.projects.models import ProjectMember
+from tests.web.live import CHROMIUM, CHROMIUM_ARGS, live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 OPS_EMAIL = next(email for role, email in generator.DEMO_LOGINS if role is Role.ops_manager)
 WORKER_EMAIL = generator.WORKER_EMAIL
 TIMEOUT_MS = 10_000
@@ -67,43 +53,6 @@ class Demo:
 
     url: str
     sessions: sessionmaker[Session]
-
-
-@contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 in a background thread; yield its base URL; always stop it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # the socket is handed to uvicorn: no race for the port
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        app,
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=3,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True
-    )
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the server thread died before it started serving")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start on {url} within 20 s")
-            time.sleep(0.02)
-        health = httpx.get(f"{url}/api/v1/health", timeout=5)
-        assert health.status_code == 200, health.text
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
