@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import getpass
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from crewline import logs, migrate
@@ -20,12 +22,17 @@ from crewline.auth.roles import Role, Scope
 from crewline.auth.schemas import TokenCreate, UserCreate
 from crewline.auth.security import make_hasher
 from crewline.config import Settings
-from crewline.db import make_engine, make_sessionmaker
+from crewline.db import make_engine, make_sessionmaker, utcnow
 from crewline.demo import generator as demo_generator
 from crewline.errors import CrewlineError
 from crewline.jobs import Jobs
 from crewline.people import service as people
 from crewline.people.embedding import WordLlamaEmbedder
+from crewline.projects import service as projects
+from crewline.tasks import imports as task_imports
+from crewline.tasks import service as tasks
+from crewline.tasks.schemas import MAX_BATCH, IngestReport
+from crewline.validation import MAX_ID
 
 app = typer.Typer(
     help="Crewline: run the human workforce behind AI training data.", no_args_is_help=True
@@ -34,10 +41,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Login accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Tasks: bulk import.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(tasks_app, name="tasks")
 console = Console()
 CLI_ACTOR = Actor.system("cli")
 
@@ -251,3 +260,106 @@ def tokens_create(
             raise _fail(str(exc)) from exc
     console.print("Token (shown once; store it now):", style="bold")
     print(secret)
+
+
+class ImportFormat(enum.StrEnum):
+    """What a task file holds."""
+
+    json = "json"
+    jsonl = "jsonl"
+    label_studio = "label-studio"
+
+
+#: Refusals listed after an import (the totals count them all).
+SHOWN_REFUSALS = 10
+
+
+@tasks_app.command("import")
+def tasks_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON, JSON Lines or Label Studio.")
+    ],
+    project: Annotated[int, typer.Option(min=1, max=MAX_ID, help="Project id.")],
+    format: Annotated[
+        ImportFormat | None,
+        typer.Option(help="File format (default: jsonl for .jsonl/.ndjson files, else json)."),
+    ] = None,
+    db: DbOption = None,
+    batch: Annotated[int, typer.Option(min=1, max=MAX_BATCH, help="Tasks per transaction.")] = 5000,
+) -> None:
+    """Push a file of tasks into a project in batches (idempotent: re-running adds nothing)."""
+    settings = _settings(db)
+    path = settings.sqlite_path()
+    if path is not None and not path.exists():
+        raise _fail(f"no database at {path}; run `crewline db upgrade` first")
+    kind = format or (
+        ImportFormat.jsonl if file.suffix.lower() in {".jsonl", ".ndjson"} else ImportFormat.json
+    )
+    sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
+    embedder = WordLlamaEmbedder() if kind is ImportFormat.label_studio else None
+    totals = {"created": 0, "existing": 0, "refused": 0, "annotations": 0, "annotators": 0}
+    unit = "line" if kind is ImportFormat.jsonl else "item"
+    shown: list[tuple[int, str, str, str]] = []
+    with sessions() as session:
+        try:
+            target = projects.get_or_404(session=session, project_id=project)
+            schema = projects.label_schema(session=session, project=target)
+            total, batches = task_imports.file_batches(
+                file, lines=kind is ImportFormat.jsonl, size=batch
+            )
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+            with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+                bar = progress.add_task(f"Importing {file.name}", total=total)
+                for chunk in batches:
+                    totals["refused"] += len(chunk.malformed)
+                    shown += [(place, "", "", reason) for place, reason in chunk.malformed]
+                    report: IngestReport
+                    if embedder is not None:
+                        report = task_imports.do_import_label_studio(
+                            session=session,
+                            actor=CLI_ACTOR,
+                            project=target,
+                            schema=schema,
+                            embedder=embedder,
+                            ls_tasks=chunk.rows,
+                            now=utcnow(),
+                        )
+                        totals["annotations"] += report.annotations
+                        totals["annotators"] += report.annotators
+                    else:
+                        report = tasks.do_ingest(
+                            session=session,
+                            actor=CLI_ACTOR,
+                            project=target,
+                            schema=schema,
+                            rows=chunk.rows,
+                            now=utcnow(),
+                        )
+                    totals["created"] += len(report.created)
+                    totals["existing"] += len(report.existing)
+                    totals["refused"] += len(report.refused)
+                    shown += [
+                        (chunk.places[r.index], r.external_id or "", r.field, r.reason)
+                        for r in report.refused
+                    ]
+                    shown = sorted(shown)[:SHOWN_REFUSALS]
+                    progress.advance(bar, chunk.progress)
+        except CrewlineError as exc:
+            raise _fail(exc.message) from exc
+    console.print(
+        f"Imported {file.name} into project {project}: {totals['created']} created, "
+        f"{totals['existing']} already there, {totals['refused']} refused."
+    )
+    if kind is ImportFormat.label_studio:
+        console.print(
+            f"{totals['annotations']} annotations stored, "
+            f"{totals['annotators']} placeholder annotators added."
+        )
+    if shown:
+        table = Table(title=f"First refusals (of {totals['refused']})")
+        for heading in (unit, "external_id", "field", "reason"):
+            table.add_column(heading)
+        for place, *rest in shown:
+            table.add_row(str(place), *rest)
+        console.print(table)
+        raise typer.Exit(code=1)

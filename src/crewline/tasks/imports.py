@@ -1,4 +1,4 @@
-"""A Label Studio export in, with its history: tasks through ``do_ingest``, labels as assignments.
+"""Tasks in from files: Label Studio exports with their history, and task files for the CLI.
 
 Each Label Studio task becomes the task ``ls-<id>``; each of its annotations (cancelled ones
 aside) becomes a ``submitted`` assignment under the project's current schema and guideline
@@ -7,8 +7,8 @@ user (``completed_by``) gets one placeholder person per project: email
 ``ls-<project_id>-<user>@import.example`` (``.invalid`` would say it better, but email
 validation refuses that special-use name), country and pay currency of the project's client,
 region ``OTHER``, time zone ``UTC``, contractor, not in the worker pool and with no login, so
-they are never routed work, never log in and never mix imported history into a real worker's
-record. A file, however it was made, can only ever write history for its own placeholders.
+they are never routed work and a file's history stays apart from real workers' records (an
+untrusted file cannot credit labels to, or blame them on, someone who works here).
 
 Counters keep the invariants of ``tasks.service``: the new labels are added in UPDATE
 statements computed from each row's current values; a task's ``required_labels`` grows to
@@ -19,27 +19,33 @@ labels is completed at the import time.
 Importing is idempotent: a task already there is not created again and an annotation already
 imported (same task, same user) is left as it is, so re-running a file, or one that failed
 half-way, adds only what is missing. A task is stored whole or refused whole, naming the field.
+
+:func:`file_batches` reads a task file (a JSON array, JSON Lines or a Label Studio export) in
+batches for ``crewline tasks import``; JSON Lines is streamed line by line.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import case, select, update
+from pydantic import Field
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crewline.annotation import AnnotationError, AnnotationValue, LabelSchema, from_label_studio
+from crewline.annotation import AnnotationValue, LabelSchema, from_label_studio
 from crewline.annotation.labelstudio import result_type
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
-from crewline.db import begin_write
+from crewline.db import UTCDateTime, begin_write
 from crewline.errors import InvalidInput
 from crewline.orgs import service as orgs
 from crewline.people import service as people
@@ -57,17 +63,17 @@ PLACEHOLDER_DOMAIN = "import.example"
 MAX_ANNOTATIONS = 50
 MAX_LEAD_SECONDS = 24 * 3600
 LOOKUP_CHUNK = 1_000
-#: Assignment rows per INSERT (14 values each stays under SQLite's bound-parameter limit).
+#: Assignment rows per INSERT (12 values each stays under SQLite's bound-parameter limit).
 INSERT_CHUNK = 1_000
-_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_KEY = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # fits an email's local part
 _TASK_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
 class ImportReport(IngestReport):
     """What a Label Studio import did: the ingestion report, plus the history it stored."""
 
-    annotations: int
-    annotators: int
+    annotations: int = Field(description="Annotations stored by this call (new labels)")
+    annotators: int = Field(description="Placeholder people made by this call")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +116,8 @@ def read_task(schema: LabelSchema, raw: object, now: datetime) -> LsTask:
         raise InvalidInput(key, f"at most {MAX_ANNOTATIONS} annotations per task, got {len(kept)}")
     annotations: list[LsAnnotation] = []
     seen: set[str] = set()
-    for (i, annotation), value in zip(kept, values, strict=True):
+    for (i, item), value in zip(kept, values, strict=True):
+        annotation = cast(Mapping[str, object], item)  # from_label_studio checked the shape
         field = f"{key}.{i}"
         annotator = _annotator(annotation.get("completed_by"), f"{field}.completed_by")
         if annotator in seen:
@@ -144,7 +151,7 @@ def _annotator(raw: object, field: str) -> str:
         return raw.lower()
     raise InvalidInput(
         field,
-        "is required: the Label Studio user id (or letters, digits, _ and -, at most 64)",
+        "is required: the Label Studio user id (or letters, digits, _ and -, at most 40)",
     )
 
 
@@ -223,9 +230,20 @@ def do_import_label_studio(
         refused.append(refusal.model_copy(update={"index": checked[refusal.index][0]}))
     stored = set(ingest.created) | set(ingest.existing)
     tasks = [task for _, task in checked if task.external_id in stored and task.annotations]
-    annotations, annotators = _store_history(
+    annotations, annotators, differing = _store_history(
         session=session, actor=actor, project=project, embedder=embedder, tasks=tasks, now=now
     )
+    indexes = {task.external_id: index for index, task in checked}
+    refused += [
+        Refused(
+            index=indexes[external_id],
+            external_id=external_id,
+            field="data",
+            reason="differs from the task already stored under this id; "
+            "its annotations were not imported",
+        )
+        for external_id in differing
+    ]
     return ImportReport(
         created=ingest.created,
         existing=ingest.existing,
@@ -249,12 +267,23 @@ def _store_history(
     embedder: Embedder,
     tasks: list[LsTask],
     now: datetime,
-) -> tuple[int, int]:
-    """Placeholders, assignments and counters in one transaction: (labels added, people made)."""
+) -> tuple[int, int, list[str]]:
+    """Placeholders, assignments and counters in one transaction.
+
+    Returns the labels added, the people made, and the tasks left alone because the one
+    already stored under their id holds other data (the annotations were made on that data).
+    """
     if not tasks:
-        return 0, 0
+        return 0, 0, []
     begin_write(session)
     ids = _task_ids(session, project.id, [task.external_id for task in tasks])
+    differing = [
+        t.external_id for t in tasks if t.external_id in ids and ids[t.external_id][2] != t.data
+    ]
+    tasks = [t for t in tasks if t.external_id in ids and ids[t.external_id][2] == t.data]
+    if not tasks:
+        session.commit()
+        return 0, 0, differing
     persons, made = _placeholders(
         session=session,
         actor=actor,
@@ -294,20 +323,20 @@ def _store_history(
         after={"tasks": len(tasks), "annotations": total, "annotators": made},
     )
     session.commit()
-    return total, made
+    return total, made, differing
 
 
 def _task_ids(session: Session, project_id: int, external_ids: list[str]) -> dict[str, Any]:
-    """``external_id`` -> (task id, is gold) for the project's tasks."""
+    """``external_id`` -> (task id, is gold, data) for the project's tasks."""
     found: dict[str, Any] = {}
     for start in range(0, len(external_ids), LOOKUP_CHUNK):
         chunk = external_ids[start : start + LOOKUP_CHUNK]
-        for external_id, task_id, is_gold in session.execute(
-            select(Task.external_id, Task.id, Task.is_gold).where(
+        for external_id, task_id, is_gold, data in session.execute(
+            select(Task.external_id, Task.id, Task.is_gold, Task.data).where(
                 Task.project_id == project_id, Task.external_id.in_(chunk)
             )
         ):
-            found[external_id] = (task_id, is_gold)
+            found[external_id] = (task_id, is_gold, data)
     return found
 
 
@@ -344,7 +373,7 @@ def _placeholders(
                 pay_currency=client.currency,
                 profile=(
                     f"Placeholder for Label Studio user {key}, whose annotations were imported "
-                    f"into project {project.id}. Not a worker: never routed, never paid."
+                    f"into project {project.id}. Not a worker: not in the pool, no login."
                 ),
             ),
             commit=False,
@@ -354,7 +383,7 @@ def _placeholders(
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Any:
-    """INSERT ... ON CONFLICT (task, person) DO NOTHING RETURNING task_id: re-imports add nothing."""
+    """INSERT ... ON CONFLICT (task, person) DO NOTHING RETURNING task_id: no label twice."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
@@ -385,9 +414,82 @@ def _count_labels(session: Session, added: Counter[int], now: datetime) -> None:
                         (
                             (Task.submitted_count + count >= required)
                             & Task.completed_at.is_(None),
-                            now,
+                            literal(now, UTCDateTime()),
                         ),
                         else_=Task.completed_at,
                     ),
                 )
             )
+
+
+# --- task files (the CLI) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileBatch:
+    """Rows read from a task file, where each came from, and lines that were not JSON.
+
+    ``places`` and the numbers in ``malformed`` are line numbers (from 1) in JSON Lines and
+    item indexes (from 0) in a JSON array; ``progress`` is what the batch read, in the units
+    of :func:`file_batches`' total.
+    """
+
+    rows: list[object]
+    places: list[int]
+    malformed: list[tuple[int, str]]
+    progress: int
+
+
+def file_batches(path: Path, *, lines: bool, size: int) -> tuple[int, Iterator[FileBatch]]:
+    """The progress total and the batches of a task file.
+
+    JSON Lines (``lines``) is read one line at a time, the total counted in bytes; a JSON array
+    is read whole, the total counted in items. Refuses (field ``file``) a JSON file that does
+    not parse or is not an array.
+    """
+    if lines:
+        return path.stat().st_size, _line_batches(path, size)
+    try:
+        with path.open("rb") as stream:
+            items = json.load(stream)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("file", "must be UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            "file", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
+    except ValueError as exc:
+        raise InvalidInput("file", f"malformed JSON: {exc}") from exc
+    if not isinstance(items, list):
+        raise InvalidInput("file", "must be a JSON array of tasks (or JSON Lines: --format jsonl)")
+    return len(items), _item_batches(items, size)
+
+
+def _item_batches(items: list[object], size: int) -> Iterator[FileBatch]:
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        yield FileBatch(chunk, list(range(start, start + len(chunk))), [], len(chunk))
+
+
+def _line_batches(path: Path, size: int) -> Iterator[FileBatch]:
+    rows: list[object] = []
+    places: list[int] = []
+    malformed: list[tuple[int, str]] = []
+    done = 0
+    with path.open("rb") as stream:
+        for number, raw in enumerate(stream, start=1):
+            done += len(raw)
+            try:
+                text = raw.decode("utf-8")
+                if text.strip():
+                    rows.append(json.loads(text))
+                    places.append(number)
+            except UnicodeDecodeError:
+                malformed.append((number, "is not UTF-8"))
+            except ValueError as exc:
+                malformed.append((number, f"malformed JSON: {exc}"))
+            if len(rows) >= size:
+                yield FileBatch(rows, places, malformed, done)
+                rows, places, malformed, done = [], [], [], 0
+    if rows or malformed or done:
+        yield FileBatch(rows, places, malformed, done)
