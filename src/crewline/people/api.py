@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 
 from crewline.auth.deps import CurrentUser, Principal, SessionDep, SettingsDep, require
 from crewline.auth.roles import Role
 from crewline.errors import NotFound
 from crewline.people import service
 from crewline.people.access import EDITORS, LISTERS, ensure_visible, scoped_filter
-from crewline.people.embedding import Embedder
+from crewline.people.deps import EmbedderDep
 from crewline.people.models import Classification, Region, Tier, WorkerStatus
 from crewline.people.schemas import (
     PersonCreate,
@@ -33,15 +33,6 @@ router = APIRouter(tags=["people"])
 Lister = Annotated[Principal, Depends(require(*LISTERS))]
 Editor = Annotated[Principal, Depends(require(*EDITORS))]
 SortKey = Annotated[str, Query(pattern="^(" + "|".join(SORT_COLUMNS) + ")$")]
-
-
-def get_embedder(request: Request) -> Embedder:
-    """The app's skill-profile embedder."""
-    embedder: Embedder = request.app.state.embedder
-    return embedder
-
-
-EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 
 
 @router.get("/people", response_model=PersonPage)

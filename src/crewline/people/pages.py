@@ -19,7 +19,7 @@ from crewline.orgs import service as orgs
 from crewline.orgs.models import OrgKind
 from crewline.people import service
 from crewline.people.access import EDITORS, LISTERS, ensure_visible, scoped_filter
-from crewline.people.api import EmbedderDep
+from crewline.people.deps import EmbedderDep
 from crewline.people.models import Classification, Person, Region, Tier, WorkerStatus
 from crewline.people.schemas import SimilarQuery, WorkerUpdate
 from crewline.people.service import SORT_COLUMNS, PersonFilter

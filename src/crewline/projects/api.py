@@ -10,7 +10,7 @@ from crewline.auth.deps import CurrentUser, Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
 from crewline.people import service as people
 from crewline.people.access import ensure_visible
-from crewline.people.api import EmbedderDep
+from crewline.people.deps import EmbedderDep
 from crewline.projects import service
 from crewline.projects.access import visible_project
 from crewline.projects.schemas import (

@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
@@ -79,11 +80,21 @@ async def ingest(
     transaction; refused rows are listed with the field and the reason.
     """
     rows = await _rows(request)
-    project = visible_project(session=session, principal=caller, project_id=project_id)
-    schema = projects.label_schema(session=session, project=project)
-    return service.do_ingest(
-        session=session, actor=caller.actor, project=project, schema=schema, rows=rows, now=utcnow()
-    )
+
+    def store() -> IngestReport:
+        project = visible_project(session=session, principal=caller, project_id=project_id)
+        schema = projects.label_schema(session=session, project=project)
+        return service.do_ingest(
+            session=session,
+            actor=caller.actor,
+            project=project,
+            schema=schema,
+            rows=rows,
+            now=utcnow(),
+        )
+
+    # Validating and writing 100,000 rows takes seconds: keep it off the event loop.
+    return await run_in_threadpool(store)
 
 
 @router.get("/projects/{project_id:int}/tasks", response_model=list[TaskRead])

@@ -14,7 +14,7 @@ from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
 from crewline.db import utcnow
 from crewline.errors import InvalidInput
-from crewline.people.api import EmbedderDep
+from crewline.people.deps import EmbedderDep
 from crewline.projects import service as projects
 from crewline.projects.access import visible_project
 from crewline.tasks import export
