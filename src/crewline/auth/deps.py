@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from argon2 import PasswordHasher
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from crewline.audit.schemas import Actor
 from crewline.auth import security, service
@@ -115,6 +116,15 @@ async def current_principal(request: Request, session: SessionDep) -> Principal 
     Cookie-authenticated unsafe requests must carry a CSRF token (form field or header);
     bearer-token requests cannot be forged by a browser and need none.
     """
+    # The database work runs in the thread pool: on the event loop it would stall every
+    # request, and deadlock the server once the connection pool is exhausted.
+    principal = await run_in_threadpool(_lookup, request, session)
+    if principal is not None and principal.via == "session":
+        await check_csrf(request)
+    return principal
+
+
+def _lookup(request: Request, session: Session) -> Principal | None:
     authorization = request.headers.get("authorization", "")
     ip = client_ip(request)
     if authorization:
@@ -138,7 +148,6 @@ async def current_principal(request: Request, session: SessionDep) -> Principal 
     principal = Principal(user=user, via="session", scopes=frozenset(Scope), ip=ip)
     # Error pages read it so a logged-in user keeps their navigation on a 403 or 404.
     request.state.principal = principal
-    await check_csrf(request)
     return principal
 
 
