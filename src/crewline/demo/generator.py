@@ -41,6 +41,7 @@ from crewline.auth.schemas import UserCreate
 from crewline.db import utcnow
 from crewline.demo import projects as demo_projects
 from crewline.demo import vocab
+from crewline.demo import work as demo_work
 from crewline.demo.vocab import Country, Persona
 from crewline.orgs import service as orgs
 from crewline.orgs.models import Organization, OrgKind
@@ -251,6 +252,7 @@ def build(
         + candidates
         + sum(status_counts.values())
         + len(demo_projects.PROJECTS)
+        + demo_work.PROGRESS_UNITS
     )
     try:
         b.fakers = make_fakers(b.rng)
@@ -264,10 +266,19 @@ def build(
         )
         linked = create_person_accounts(b, pool, applicants)
         clients = {k: o for k, o in organizations.items() if o.kind is OrgKind.client}
-        project_count, periods = demo_projects.create_projects(
-            session=b.session, actor=b.actor, rng=b.rng, clients=clients, pool=pool
+        demos = demo_projects.create_projects(
+            session=b.session, actor=b.actor, rng=b.rng, clients=clients, pool=pool, now=b.now
         )
         b.progress.advance("Projects and history", len(demo_projects.PROJECTS))
+        history = demo_work.simulate(
+            session=b.session,
+            actor=b.actor,
+            rng=b.rng,
+            demos=demos,
+            now=b.now,
+            scale=scale,
+            progress=b.progress,
+        )
     finally:
         b.progress.stop()
     kinds = Counter(o.kind for o in organizations.values())
@@ -279,8 +290,11 @@ def build(
         "active workers": statuses[WorkerStatus.active],
         **{status.value: statuses[status] for status in STATUS_SHARES},
         "candidates": len(applicants),
-        "projects": project_count,
-        "project periods": periods,
+        "projects": len(demos),
+        "project periods": sum(len(demo.periods) for demo in demos),
+        "tasks": history.tasks,
+        "gold tasks": history.gold_tasks,
+        "annotations": history.submitted,
     }
     return DemoSummary(seconds=time.perf_counter() - started, counts=counts)
 
