@@ -31,7 +31,8 @@ def test_the_claim_index_exists_and_is_partial(engine: Engine) -> None:
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             definition = connection.exec_driver_sql(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_tasks_claim'"
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_tasks_claim' "
+                "AND schemaname = current_schema()"
             ).scalar_one()
         else:
             definition = connection.exec_driver_sql(

@@ -9,7 +9,8 @@ def test_the_due_index_is_partial_over_pending_deliveries(engine: Engine) -> Non
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             definition = connection.exec_driver_sql(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_webhook_deliveries_due'"
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_webhook_deliveries_due' "
+                "AND schemaname = current_schema()"
             ).scalar_one()
         else:
             definition = connection.exec_driver_sql(

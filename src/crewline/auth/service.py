@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crewline.audit import service as audit
@@ -15,7 +15,7 @@ from crewline.auth import security
 from crewline.auth.models import ApiToken, LoginAttempt, LoginSession, User
 from crewline.auth.roles import ORG_ROLES, Role, Scope
 from crewline.auth.schemas import TokenCreate, UserCreate, UserUpdate
-from crewline.db import utcnow
+from crewline.db import begin_write, utcnow
 from crewline.errors import Conflict, InvalidInput, NotFound, RateLimited
 from crewline.orgs import service as orgs
 from crewline.orgs.models import OrgKind
@@ -321,8 +321,12 @@ def token_for_secret(*, session: Session, secret: str) -> ApiToken | None:
     ):
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+        # A write transaction of its own: on SQLite a read transaction cannot be upgraded
+        # once another connection has written (it fails at once with "database is locked").
+        begin_write(session)
+        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
         session.commit()
+        token.last_used_at = now
     return token
 
 
