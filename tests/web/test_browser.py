@@ -34,10 +34,10 @@ from crewline.auth.security import make_hasher
 from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker
 from crewline.demo import generator
+from crewline.demo.live import CHROMIUM, CHROMIUM_ARGS, live_server
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.people.models import Person, Worker, WorkerStatus
 from crewline.projects.models import ProjectMember
-from tests.web.live import CHROMIUM, CHROMIUM_ARGS, live_server
 
 pytestmark = pytest.mark.browser
 

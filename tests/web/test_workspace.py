@@ -1,6 +1,6 @@
 """The annotator workspace (/work), driven in a real Chromium against a real server.
 
-A module-scoped fixture migrates an empty SQLite database and serves it (``tests/web/live.py``);
+A module-scoped fixture migrates an empty SQLite database and serves it (``crewline.demo.live``);
 each test builds its own client, live projects, tasks and worker through the services, logs the
 worker in through the login form, labels in the browser, then reads what was stored.
 """
@@ -25,6 +25,7 @@ from crewline.app import create_app
 from crewline.auth.roles import Role
 from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker, utcnow
+from crewline.demo.live import CHROMIUM, CHROMIUM_ARGS, live_server
 from crewline.orgs.models import OrgKind
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.projects import service as projects
@@ -32,7 +33,6 @@ from crewline.projects.schemas import MemberCreate, ProjectCreate
 from crewline.tasks import service as tasks
 from crewline.tasks.models import Assignment, AssignmentState, FlagKind, Task
 from tests.factories import ACTOR, PASSWORD, Factory, unique
-from tests.web.live import CHROMIUM, CHROMIUM_ARGS, live_server
 
 pytestmark = pytest.mark.browser
 
