@@ -80,6 +80,13 @@ def list_users(*, session: Session, role: Role | None = None) -> list[User]:
     return list(session.scalars(query))
 
 
+def count_by_role(*, session: Session) -> dict[Role, int]:
+    """How many accounts each role has (one GROUP BY, not a load of every account)."""
+    return {
+        role: n for role, n in session.execute(select(User.role, func.count()).group_by(User.role))
+    }
+
+
 def _check_org(*, session: Session, role: Role, organization_id: int | None) -> None:
     kind = ORG_KIND_FOR_ROLE.get(role)
     if kind is None:

@@ -80,13 +80,10 @@ def _staff(session: Session, caller: Principal) -> dict[str, Any]:
 
 
 def _admin(session: Session, caller: Principal) -> dict[str, Any]:
-    users = auth.list_users(session=session)
-    by_role: dict[str, int] = {}
-    for user in users:
-        by_role[user.role.label] = by_role.get(user.role.label, 0) + 1
+    by_role = auth.count_by_role(session=session)
     return {
         "pool": _pool(session),
-        "users_by_role": sorted(by_role.items()),
+        "users_by_role": sorted((role.label, n) for role, n in by_role.items()),
         "recent": audit.list_events(session=session, limit=10),
     }
 

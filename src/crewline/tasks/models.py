@@ -42,8 +42,7 @@ class AssignmentState(enum.StrEnum):
     rejected = "rejected"
 
 
-#: States in which the assignment holds or has used one of the task's label slots.
-HOLDING = frozenset({AssignmentState.leased})
+#: States whose label counts towards the task's required labels.
 COUNTED = frozenset({AssignmentState.submitted, AssignmentState.approved})
 
 
