@@ -94,6 +94,7 @@ from crewline.projects import service as projects
 from crewline.projects.models import MemberRole, Project, ProjectMember
 from crewline.projects.schemas import ProjectCreate
 from crewline.routing import service as routing
+from crewline.tasks import ingest as task_ingest
 from crewline.tasks import service as tasks
 from crewline.tasks.models import Assignment, AssignmentState, Task
 from crewline.tasks.schemas import Submission
@@ -467,7 +468,7 @@ def ingest(sessions: sessionmaker[Session], world: World, cfg: Config, db: str) 
             size = min(INGEST_BATCH, per_project - start)
             rows = [task_row(project_id, i) for i in range(start, start + size)]
             t0 = time.perf_counter()
-            result = tasks.do_ingest(
+            result = task_ingest.do_ingest(
                 session=session,
                 actor=ACTOR,
                 project=project,
@@ -925,21 +926,17 @@ def service_pair(
             claim_s = time.perf_counter() - t0
             if assignment is None:
                 return "empty"
-            schema = routing.schema_of(session=session, assignment=assignment)
             now = utcnow()
-            stored, completed = tasks.do_submit(
+            _stored, completion = tasks.do_submit(
                 session=session,
                 person_id=person_id,
                 assignment_id=assignment.id,
                 data=Submission(
                     client_submission_id=f"b{assignment.id}", value=rng.choice(LABELS["labels"])
                 ),
-                schema=schema,
                 now=now,
             )
-            routing.after_submit(
-                session=session, assignment=stored, task_completed=completed, now=now
-            )
+            routing.after_submit(session=session, completion=completion, now=now)
             session.commit()
             return repr(claim_s)
 

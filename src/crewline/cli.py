@@ -30,7 +30,7 @@ from crewline.people import service as people
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.projects import service as projects
 from crewline.tasks import imports as task_imports
-from crewline.tasks import service as tasks
+from crewline.tasks import ingest
 from crewline.tasks.schemas import MAX_BATCH, IngestReport
 from crewline.validation import MAX_ID
 
@@ -327,7 +327,7 @@ def tasks_import(
                         totals["annotations"] += report.annotations
                         totals["annotators"] += report.annotators
                     else:
-                        report = tasks.do_ingest(
+                        report = ingest.do_ingest(
                             session=session,
                             actor=CLI_ACTOR,
                             project=target,

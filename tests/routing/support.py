@@ -14,7 +14,7 @@ from crewline.people.models import Person
 from crewline.projects import service as projects
 from crewline.projects.models import Project
 from crewline.projects.schemas import MemberCreate, ProjectCreate
-from crewline.tasks import service as tasks
+from crewline.tasks import ingest as task_ingest
 from crewline.tasks.schemas import IngestReport
 from tests.factories import ACTOR, Factory, unique
 
@@ -39,7 +39,7 @@ def live_project(factory: Factory, **settings: Any) -> Project:
 
 def ingest(session: Session, project: Project, rows: list[dict[str, Any]]) -> IngestReport:
     schema = projects.label_schema(session=session, project=project)
-    return tasks.do_ingest(
+    return task_ingest.do_ingest(
         session=session, actor=ACTOR, project=project, schema=schema, rows=rows, now=utcnow()
     )
 

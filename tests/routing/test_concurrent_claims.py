@@ -30,6 +30,7 @@ from crewline.people.models import Person
 from crewline.projects import service as projects
 from crewline.projects.schemas import MemberCreate, ProjectCreate
 from crewline.routing import service as routing
+from crewline.tasks import ingest
 from crewline.tasks import service as tasks
 from crewline.tasks.models import Assignment, AssignmentState, Task
 from crewline.tasks.schemas import Submission
@@ -93,7 +94,7 @@ def _setup(sessions: sessionmaker[Session], embedder) -> tuple[int, list[int]]: 
             for i in range(5)
         ]
         schema = projects.label_schema(session=session, project=project)
-        tasks.do_ingest(
+        ingest.do_ingest(
             session=session, actor=ACTOR, project=project, schema=schema, rows=rows, now=utcnow()
         )
         persons = people.do_create_people(
@@ -145,7 +146,6 @@ def _work(sessions: sessionmaker[Session], person_id: int, seed: int, abandon: s
             assignment = outcome.assignment
             if assignment.task_id in abandon and rng.random() < 0.5:
                 continue  # walk away holding the lease: the sweeper must reclaim it
-            schema = routing.schema_of(session=session, assignment=assignment)
             tasks.do_submit(
                 session=session,
                 person_id=person_id,
@@ -153,7 +153,6 @@ def _work(sessions: sessionmaker[Session], person_id: int, seed: int, abandon: s
                 data=Submission(
                     client_submission_id=f"{person_id}-{assignment.id}", value="positive"
                 ),
-                schema=schema,
                 now=utcnow(),
             )
             session.commit()

@@ -14,6 +14,7 @@ from crewline.orgs.models import OrgKind
 from crewline.projects import service as projects
 from crewline.projects.models import Project
 from crewline.projects.schemas import ProjectCreate
+from crewline.tasks import ingest as task_ingest
 from crewline.tasks import service
 from crewline.tasks.models import Assignment, Task
 from crewline.tasks.schemas import IngestReport, Submission
@@ -59,7 +60,7 @@ def schema_of(session: Session, project: Project) -> LabelSchema:
 
 
 def ingest(session: Session, project: Project, rows: list[dict[str, Any]]) -> IngestReport:
-    report = service.do_ingest(
+    report = task_ingest.do_ingest(
         session=session,
         actor=ACTOR,
         project=project,
@@ -99,7 +100,6 @@ def label(
         data=Submission(
             client_submission_id=unique("sub-"), value=value, active_seconds=active_seconds
         ),
-        schema=schema_of(session, project),
         now=now,
     )
     session.commit()

@@ -30,6 +30,7 @@ from crewline.orgs.models import OrgKind
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.projects import service as projects
 from crewline.projects.schemas import MemberCreate, ProjectCreate
+from crewline.tasks import ingest
 from crewline.tasks import service as tasks
 from crewline.tasks.models import Assignment, AssignmentState, FlagKind, Task
 from tests.factories import ACTOR, PASSWORD, Factory, unique
@@ -155,7 +156,7 @@ def arrange(site: Site, specs: list[tuple[dict[str, Any], list[dict[str, Any]]]]
                 project_id=project.id,
                 data=MemberCreate(person_id=person.id),
             )
-            report = tasks.do_ingest(
+            report = ingest.do_ingest(
                 session=session,
                 actor=ACTOR,
                 project=project,

@@ -53,6 +53,7 @@ from crewline.people.models import Person, WorkerStatus
 from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectStatus
 from crewline.routing import service as routing
+from crewline.tasks import ingest
 from crewline.tasks import service as tasks
 from crewline.tasks.models import AssignmentState, Task
 from crewline.tasks.schemas import Submission
@@ -437,7 +438,7 @@ class _Simulation:
             }
             for row in rows
         ]
-        report = tasks.do_ingest(
+        report = ingest.do_ingest(
             session=self.session,
             actor=self.actor,
             project=work.project,
@@ -543,19 +544,16 @@ class _Simulation:
         except AnnotationError:
             self.history.fallbacks += 1
             value = copy.deepcopy(item.truth)
-        stored, completed = tasks.do_submit(
+        _stored, completion = tasks.do_submit(
             session=self.session,
             person_id=person_id,
             assignment_id=assignment_id,
             data=Submission(
                 client_submission_id=f"demo-{assignment_id}", value=value, active_seconds=seconds
             ),
-            schema=work.schema,
             now=at,
         )
-        routing.after_submit(
-            session=self.session, assignment=stored, task_completed=completed, now=at
-        )
+        routing.after_submit(session=self.session, completion=completion, now=at)
         self.session.commit()
         self.history.submitted += 1
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crewline.annotation import LabelSchema, SchemaError, parse_schema
+from crewline.annotation import AnnotationType, LabelSchema, SchemaError, parse_schema
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
 from crewline.db import conflict_on_duplicate, utcnow
@@ -283,12 +283,18 @@ def label_schema(*, session: Session, project: Project, version: int | None = No
     )
     if spec is None:
         raise NotFound(f"schema version {number} of project {project.id} not found")
-    return _parsed(project.annotation_type.value, json.dumps(spec, sort_keys=True))
+    return parsed_schema(project.annotation_type, spec)
+
+
+def parsed_schema(annotation_type: AnnotationType, spec: dict[str, Any]) -> LabelSchema:
+    """A stored schema spec, parsed (each distinct spec once per process)."""
+    return _parsed(annotation_type.value, json.dumps(spec, sort_keys=True))
 
 
 @lru_cache(maxsize=256)
 def _parsed(annotation_type: str, spec: str) -> LabelSchema:
-    # Stored specs are immutable, so parsing each one once per process is safe.
+    # Keyed by content, not by id: stored specs never change, and a key by content stays
+    # right across databases and rolled-back test transactions.
     return parse_schema(annotation_type, json.loads(spec))
 
 

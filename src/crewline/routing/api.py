@@ -45,7 +45,7 @@ def routing_rng(request: Request) -> SystemRandom:
 def work_item(session: Session, assignment: Assignment) -> WorkItem:
     """An assignment with its task data, widget description and guidelines."""
     project = projects.get_or_404(session=session, project_id=assignment.project_id)
-    task = tasks.get_task(session=session, task_id=assignment.task_id)
+    task = assignment.task
     schema = projects.label_schema(
         session=session, project=project, version=assignment.schema_version
     )
@@ -72,13 +72,10 @@ def next_task(
     A task you already hold is returned first, so a retried call never leases two.
     """
     person = worker_person(session, caller)
-    held = tasks.assignments_of(
-        session=session, person_id=person.id, states=[AssignmentState.leased]
-    )
     now = utcnow()
-    live = [a for a in held if a.lease_expires_at > now]
-    if live:
-        return work_item(session, live[0])
+    held = tasks.live_lease(session=session, person_id=person.id, now=now)
+    if held is not None:
+        return work_item(session, held)
     outcome = service.next_task(
         session=session,
         person=person,
@@ -105,22 +102,34 @@ def read_work(assignment_id: Id, session: SessionDep, caller: Worker) -> WorkIte
 def submit(assignment_id: Id, data: Submission, session: SessionDep, caller: Worker) -> object:
     """Submit your answer; retrying with the same ``client_submission_id`` is safe."""
     person = worker_person(session, caller)
-    assignment = tasks.own_assignment(
-        session=session, person_id=person.id, assignment_id=assignment_id
-    )
-    schema = service.schema_of(session=session, assignment=assignment)
     now = utcnow()
-    stored, completed = tasks.do_submit(
+    stored, completion = tasks.do_submit(
+        session=session, person_id=person.id, assignment_id=assignment_id, data=data, now=now
+    )
+    service.after_submit(session=session, completion=completion, now=now)
+    session.commit()
+    return stored
+
+
+@router.post("/work/{assignment_id:int}/extend", response_model=AssignmentRead)
+def extend(assignment_id: Id, session: SessionDep, settings: SettingsDep, caller: Worker) -> object:
+    """Keep working on a long task: the lease runs for another full lease length from now.
+
+    Allowed while the lease is live, up to four hours after it began; the workspace calls it
+    while you are active. An expired lease is refused (409): its task may be someone else's.
+    """
+    person = worker_person(session, caller)
+    held = tasks.own_assignment(session=session, person_id=person.id, assignment_id=assignment_id)
+    project = projects.get_or_404(session=session, project_id=held.project_id)
+    extended = tasks.do_extend(
         session=session,
         person_id=person.id,
         assignment_id=assignment_id,
-        data=data,
-        schema=schema,
-        now=now,
+        lease=service.lease_length(project, timedelta(minutes=settings.lease_minutes)),
+        now=utcnow(),
     )
-    service.after_submit(session=session, assignment=stored, task_completed=completed, now=now)
     session.commit()
-    return stored
+    return extended
 
 
 @router.post("/work/{assignment_id:int}/skip", response_model=AssignmentRead)

@@ -8,7 +8,6 @@ from random import Random
 
 from sqlalchemy.orm import Session
 
-from crewline.annotation import LabelSchema
 from crewline.db import begin_write
 from crewline.people import embedding
 from crewline.people.models import Person
@@ -69,7 +68,7 @@ def next_task(
     begin_write(session)
     for project_id in ranking.rank([_candidate(p) for p in eligible], worker_vector):
         project = by_id[project_id]
-        lease = timedelta(minutes=project.lease_minutes) if project.lease_minutes else default_lease
+        lease = lease_length(project, default_lease)
         order = [True, False] if rng.random() < project.gold_rate else [False]
         for gold in order:
             assignment = tasks.claim(
@@ -87,43 +86,37 @@ def next_task(
     return NextTask(None, None, "no tasks are waiting for you right now")
 
 
-def schema_of(*, session: Session, assignment: Assignment) -> LabelSchema:
-    """The label schema version an assignment was leased under."""
-    project = projects.get_or_404(session=session, project_id=assignment.project_id)
-    return projects.label_schema(
-        session=session, project=project, version=assignment.schema_version
-    )
+def lease_length(project: Project, default: timedelta) -> timedelta:
+    """How long one lease (or one extension) of this project's tasks lasts."""
+    return timedelta(minutes=project.lease_minutes) if project.lease_minutes else default
 
 
-def after_submit(
-    *, session: Session, assignment: Assignment, task_completed: bool, now: datetime
-) -> None:
+def after_submit(*, session: Session, completion: tasks.Completion | None, now: datetime) -> None:
     """Events that follow a submission, queued in the submitting transaction.
 
     A task that reached its labels sends ``task.completed``; the last such task of a project
     marks the project complete and sends ``project.completed``. Nothing is queued if the
     submission rolls back.
     """
-    if not task_completed:
+    if completion is None:
         return
-    task = tasks.get_task(session=session, task_id=assignment.task_id)
     webhooks.emit(
         session=session,
-        project_id=task.project_id,
+        project_id=completion.project_id,
         event_type=EventType.task_completed,
         payload={
-            "task_id": task.id,
-            "external_id": task.external_id,
-            "labels": task.submitted_count,
+            "task_id": completion.task_id,
+            "external_id": completion.external_id,
+            "labels": completion.labels,
             "completed_at": now.isoformat(),
         },
     )
-    if tasks.project_incomplete(session=session, project_id=task.project_id):
+    if tasks.project_incomplete(session=session, project_id=completion.project_id):
         return
-    if projects.mark_completed(session=session, project_id=task.project_id, now=now):
+    if projects.mark_completed(session=session, project_id=completion.project_id, now=now):
         webhooks.emit(
             session=session,
-            project_id=task.project_id,
+            project_id=completion.project_id,
             event_type=EventType.project_completed,
             payload={"completed_at": now.isoformat()},
         )

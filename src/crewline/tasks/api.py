@@ -14,6 +14,7 @@ from crewline.db import utcnow
 from crewline.errors import InvalidInput
 from crewline.projects import service as projects
 from crewline.projects.access import visible_project
+from crewline.tasks import ingest as task_ingest
 from crewline.tasks import service
 from crewline.tasks.models import Task
 from crewline.tasks.schemas import (
@@ -84,7 +85,7 @@ async def ingest(
     def store() -> IngestReport:
         project = visible_project(session=session, principal=caller, project_id=project_id)
         schema = projects.label_schema(session=session, project=project)
-        return service.do_ingest(
+        return task_ingest.do_ingest(
             session=session,
             actor=caller.actor,
             project=project,

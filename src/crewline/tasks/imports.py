@@ -53,7 +53,7 @@ from crewline.people.embedding import Embedder
 from crewline.people.models import Classification, Region
 from crewline.people.schemas import PersonCreate
 from crewline.projects.models import Project
-from crewline.tasks import service
+from crewline.tasks import ingest
 from crewline.tasks.models import Assignment, AssignmentState, Task
 from crewline.tasks.schemas import MAX_BATCH, IngestReport, Refused
 
@@ -223,12 +223,12 @@ def do_import_label_studio(
         }
         for _, task in checked
     ]
-    ingest = service.do_ingest(
+    report = ingest.do_ingest(
         session=session, actor=actor, project=project, schema=schema, rows=rows, now=now
     )
-    for refusal in ingest.refused:  # rows were renumbered; give the file's index back
+    for refusal in report.refused:  # rows were renumbered; give the file's index back
         refused.append(refusal.model_copy(update={"index": checked[refusal.index][0]}))
-    stored = set(ingest.created) | set(ingest.existing)
+    stored = set(report.created) | set(report.existing)
     tasks = [task for _, task in checked if task.external_id in stored and task.annotations]
     annotations, annotators, differing = _store_history(
         session=session, actor=actor, project=project, embedder=embedder, tasks=tasks, now=now
@@ -245,8 +245,8 @@ def do_import_label_studio(
         for external_id in differing
     ]
     return ImportReport(
-        created=ingest.created,
-        existing=ingest.existing,
+        created=report.created,
+        existing=report.existing,
         refused=sorted(refused, key=lambda r: r.index),
         annotations=annotations,
         annotators=annotators,

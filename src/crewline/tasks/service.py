@@ -15,21 +15,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import Select, and_, case, exists, func, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, and_, case, exists, func, insert, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from crewline.annotation import AnnotationError, LabelSchema, gold_matches, validate_task_data
+from crewline.annotation import gold_matches
 from crewline.annotation import validate_value as check_value
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
 from crewline.db import begin_write
 from crewline.errors import Conflict, InvalidInput, NotFound
-from crewline.projects.models import Project
+from crewline.projects import service as projects
+from crewline.projects.models import Project, SchemaVersion
 from crewline.tasks.models import (
     Assignment,
     AssignmentState,
@@ -37,123 +38,7 @@ from crewline.tasks.models import (
     Task,
     TaskFlag,
 )
-from crewline.tasks.schemas import (
-    MAX_BATCH,
-    FlagIn,
-    IngestReport,
-    Refused,
-    Review,
-    Submission,
-    TaskIn,
-)
-
-INSERT_CHUNK = 2_000
-
-
-def _refusal(index: int, raw: object, field: str, reason: str) -> Refused:
-    external_id = raw.get("external_id") if isinstance(raw, dict) else None
-    return Refused(
-        index=index,
-        external_id=str(external_id)[:200] if external_id is not None else None,
-        field=field,
-        reason=reason,
-    )
-
-
-def _row(project: Project, schema: LabelSchema, task: TaskIn, now: datetime) -> dict[str, Any]:
-    validate_task_data(schema, task.data)
-    gold = None
-    if task.gold_answer is not None:
-        try:
-            gold = check_value(schema, task.gold_answer, task.data)
-        except AnnotationError as exc:
-            # The checker names the value "value..."; here it is the gold_answer field.
-            field = "gold_answer" + exc.field.removeprefix("value")
-            raise type(exc)(field, exc.reason) from exc
-    due = task.due_at
-    if due is None and project.sla_hours is not None:
-        due = now + timedelta(hours=project.sla_hours)
-    required = task.required_labels or project.overlap
-    return {
-        "project_id": project.id,
-        "external_id": task.external_id,
-        "data": task.data,
-        "is_gold": gold is not None,
-        "gold_answer": gold,
-        "tags": task.tags,
-        "priority": task.priority,
-        "required_labels": required,
-        "leased_count": 0,
-        "submitted_count": 0,
-        "open": True,
-        "due_at": due,
-        "created_at": now,
-    }
-
-
-def do_ingest(
-    *,
-    session: Session,
-    actor: Actor,
-    project: Project,
-    schema: LabelSchema,
-    rows: Sequence[object],
-    now: datetime,
-) -> IngestReport:
-    """Store a batch of tasks: created, already there (same ``external_id``), or refused.
-
-    Every valid row is written in one transaction, so a crash leaves all of them or none;
-    refused rows are reported with the field and the reason and never block the others.
-    """
-    if len(rows) > MAX_BATCH:
-        raise InvalidInput("body", f"at most {MAX_BATCH} tasks per call, got {len(rows)}")
-    refused: list[Refused] = []
-    valid: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(rows):
-        try:
-            task = TaskIn.model_validate(raw)
-            if task.external_id in seen:
-                raise InvalidInput("external_id", "appears twice in this batch")
-            valid.append(_row(project, schema, task, now))
-            seen.add(task.external_id)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or "row"
-            message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-            refused.append(_refusal(index, raw, field, message))
-        except InvalidInput as exc:
-            refused.append(_refusal(index, raw, exc.field, exc.reason))
-    created: list[str] = []
-    for start in range(0, len(valid), INSERT_CHUNK):
-        chunk = valid[start : start + INSERT_CHUNK]
-        created += session.scalars(_insert_new(session, chunk)).all()
-    made = set(created)
-    existing = [row["external_id"] for row in valid if row["external_id"] not in made]
-    if created and project.completed_at is not None:
-        project.completed_at = None  # new work reopens a finished project
-    audit.record(
-        session=session,
-        actor=actor,
-        action="tasks.ingest",
-        entity_type="project",
-        entity_id=project.id,
-        after={"created": len(created), "existing": len(existing), "refused": len(refused)},
-    )
-    session.commit()
-    return IngestReport(created=created, existing=existing, refused=refused)
-
-
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING external_id: retries and races are no-ops."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(Task)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["project_id", "external_id"])
-        .returning(Task.external_id)
-    )
+from crewline.tasks.schemas import FlagIn, Review, Submission
 
 
 def list_tasks(*, session: Session, project_id: int, after_id: int, limit: int) -> list[Task]:
@@ -174,6 +59,20 @@ def get_task(*, session: Session, task_id: int) -> Task:
     if task is None:
         raise NotFound(f"task {task_id} not found")
     return task
+
+
+#: However often a lease is extended, a worker holds one task at most this long.
+MAX_HOLD = timedelta(hours=4)
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A task that reached its label target with this submission: what its events need."""
+
+    task_id: int
+    project_id: int
+    external_id: str
+    labels: int
 
 
 def _pick(project_id: int, person_id: int, gold: bool) -> Select[int]:
@@ -198,47 +97,99 @@ def claim(
 ) -> Assignment | None:
     """Lease the next task of ``project`` to a worker, or None if there is none for them.
 
-    Leaves the transaction open: the caller commits (one commit per claim).
+    Two statements however large the project: the pick-and-take ``UPDATE tasks`` (its
+    ``RETURNING`` puts the task in the session, so the caller reads its data without a query)
+    and the ``INSERT`` of the lease. Leaves the transaction open: the caller commits.
     """
-    taken = {
-        "leased_count": Task.leased_count + 1,
-        "open": (Task.leased_count + 1 + Task.submitted_count) < Task.required_labels,
-    }
     pick = _pick(project.id, person_id, gold)
     if session.get_bind().dialect.name == "postgresql":
         locked = pick.with_for_update(skip_locked=True).cte("pick")
         statement = update(Task).where(Task.id == locked.c.id)
     else:
         statement = update(Task).where(Task.id == pick.scalar_subquery())
-    task_id = session.scalar(statement.values(**taken).returning(Task.id))
-    if task_id is None:
+    task = session.scalars(
+        statement.values(
+            leased_count=Task.leased_count + 1,
+            open=(Task.leased_count + 1 + Task.submitted_count) < Task.required_labels,
+        ).returning(Task),
+        execution_options=_NO_SYNC,
+    ).first()
+    if task is None:
         return None
-    assignment = Assignment(
-        task_id=task_id,
-        project_id=project.id,
-        person_id=person_id,
-        state=AssignmentState.leased,
-        is_gold=gold,
-        leased_at=now,
-        lease_expires_at=now + lease,
-        schema_version=project.schema_version,
-        guideline_version=project.guideline_version,
-    )
-    session.add(assignment)
-    session.flush()
+    assignment = session.scalars(
+        insert(Assignment)
+        .values(
+            task_id=task.id,
+            project_id=project.id,
+            person_id=person_id,
+            state=AssignmentState.leased,
+            is_gold=task.is_gold,
+            leased_at=now,
+            lease_expires_at=now + lease,
+            schema_version=project.schema_version,
+            guideline_version=project.guideline_version,
+        )
+        .returning(Assignment)
+    ).one()
+    set_committed_value(assignment, "task", task)
     return assignment
 
 
-def _free_slot(session: Session, task_id: int, *, submitted: int = 0) -> None:
-    """One lease ends, with (``submitted=1``) or without a label."""
-    leased = Task.leased_count - 1
-    done = Task.submitted_count + submitted
-    session.execute(
+#: The statements here say exactly which rows change and return them; nothing to evaluate.
+_NO_SYNC = {"synchronize_session": False}
+
+
+def _free_slot(session: Session, task_id: int, now: datetime, *, leases: int, labels: int) -> Task:
+    """``leases`` leases of a task end, ``labels`` of them with a label: one UPDATE.
+
+    It also sets ``completed_at`` when the labels reach the target. Every writer keeps
+    "``completed_at`` is set exactly when ``submitted_count >= required_labels``", which is
+    what lets ``do_submit`` tell from the returned row whether this label completed the task.
+    """
+    leased = Task.leased_count - leases
+    done = Task.submitted_count + labels
+    reached = Task.completed_at.is_(None) & (done >= Task.required_labels)
+    return session.scalars(
         update(Task)
         .where(Task.id == task_id)
         .values(
-            leased_count=leased, submitted_count=done, open=(leased + done) < Task.required_labels
+            leased_count=leased,
+            submitted_count=done,
+            open=(leased + done) < Task.required_labels,
+            completed_at=case((reached, now), else_=Task.completed_at),
         )
+        .returning(Task),
+        execution_options=_NO_SYNC,
+    ).one()
+
+
+def _time_out(session: Session, due: Select[int] | list[int], now: datetime) -> int:
+    """Time out these leases (those still leased) and free their slots; returns how many."""
+    task_ids = session.scalars(
+        update(Assignment)
+        .where(Assignment.id.in_(due), Assignment.state == AssignmentState.leased)
+        .values(state=AssignmentState.timed_out, finished_at=now)
+        .returning(Assignment.task_id),
+        execution_options=_NO_SYNC,
+    ).all()
+    for task_id, count in Counter(task_ids).items():
+        _free_slot(session, task_id, now, leases=count, labels=0)
+    return len(task_ids)
+
+
+def _refuse_expired(session: Session, assignment: Assignment, now: datetime) -> None:
+    """An expired lease is timed out here and now (its slot is someone else's) and refused.
+
+    The sweeper would do the same within seconds; doing it at once means a late answer is
+    never stored on a slot that may already be leased again.
+    """
+    if assignment.lease_expires_at > now:
+        return
+    _time_out(session, [assignment.id], now)
+    session.commit()
+    raise Conflict(
+        f"the lease on assignment {assignment.id} expired at "
+        f"{assignment.lease_expires_at.isoformat()}; ask for the next task"
     )
 
 
@@ -255,62 +206,127 @@ def own_assignment(
     return assignment
 
 
+def live_lease(*, session: Session, person_id: int, now: datetime) -> Assignment | None:
+    """The worker's oldest unexpired lease, if they hold one (a retried request gets it back)."""
+    return session.scalar(
+        select(Assignment)
+        .where(
+            Assignment.person_id == person_id,
+            Assignment.state == AssignmentState.leased,
+            Assignment.lease_expires_at > now,
+        )
+        .order_by(Assignment.id)
+        .limit(1)
+    )
+
+
 def do_submit(
     *,
     session: Session,
     person_id: int,
     assignment_id: int,
     data: Submission,
-    schema: LabelSchema,
     now: datetime,
-) -> tuple[Assignment, bool]:
-    """Store a worker's answer; returns the assignment and whether the task just completed.
+) -> tuple[Assignment, Completion | None]:
+    """Store a worker's answer; returns the assignment and the task's completion, if this was it.
 
-    Retrying with the same ``client_submission_id`` returns the stored answer and changes
-    nothing. The value is checked against the schema version the task was leased under.
+    The value is checked against the schema version the task was leased under. Retrying with
+    the same ``client_submission_id`` returns the stored answer and changes nothing. Four
+    statements: the assignment with its task and schema, the answer, the task's counters.
     """
     begin_write(session)
-    replay = session.scalar(
-        select(Assignment).where(
-            Assignment.person_id == person_id,
-            Assignment.client_submission_id == data.client_submission_id,
+    found = session.execute(
+        select(
+            Assignment,
+            Task.data,
+            Task.is_gold,
+            Task.gold_answer,
+            Project.annotation_type,
+            SchemaVersion.spec,
         )
-    )
-    if replay is not None:
-        if replay.id != assignment_id:
-            raise Conflict(
-                f"client_submission_id was already used for assignment {replay.id}",
-                field="client_submission_id",
-            )
-        return replay, False
-    assignment = own_assignment(
-        session=session, person_id=person_id, assignment_id=assignment_id, lock=True
-    )
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Project, Project.id == Assignment.project_id)
+        .join(
+            SchemaVersion,
+            (SchemaVersion.project_id == Assignment.project_id)
+            & (SchemaVersion.version == Assignment.schema_version),
+        )
+        .where(Assignment.id == assignment_id)
+    ).first()
+    if found is None or found[0].person_id != person_id:
+        raise NotFound(f"assignment {assignment_id} not found")
+    assignment, task_data, is_gold, gold_answer, annotation_type, spec = found
+    if assignment.client_submission_id == data.client_submission_id:
+        return assignment, None
     if assignment.state is not AssignmentState.leased:
         raise Conflict(
             f"assignment {assignment_id} is {assignment.state.value}; it cannot be submitted"
         )
-    task = get_task(session=session, task_id=assignment.task_id)
-    value = check_value(schema, data.value, task.data)  # fields read "value...."
-    assignment.state = AssignmentState.submitted
-    assignment.value = value
-    assignment.finished_at = now
-    assignment.client_submission_id = data.client_submission_id
-    assignment.active_seconds = data.active_seconds
-    if task.is_gold and task.gold_answer is not None:
-        assignment.gold_score = gold_matches(schema, value, task.gold_answer)
-    _free_slot(session, task.id, submitted=1)
-    completed = session.execute(
-        update(Task)
-        .where(
-            Task.id == task.id,
-            Task.completed_at.is_(None),
-            Task.submitted_count >= Task.required_labels,
+    _refuse_expired(session, assignment, now)
+    schema = projects.parsed_schema(annotation_type, spec)
+    value = check_value(schema, data.value, task_data)  # fields read "value...."
+    answer = {
+        "state": AssignmentState.submitted,
+        "value": value,
+        "finished_at": now,
+        "client_submission_id": data.client_submission_id,
+        "active_seconds": data.active_seconds,
+        "gold_score": gold_matches(schema, value, gold_answer)
+        if is_gold and gold_answer is not None
+        else None,
+    }
+    try:
+        stored = session.scalars(
+            update(Assignment)
+            .where(Assignment.id == assignment_id, Assignment.state == AssignmentState.leased)
+            .values(answer)
+            .returning(Assignment)
+            .execution_options(populate_existing=True),
+            execution_options=_NO_SYNC,
+        ).first()
+    except IntegrityError:
+        session.rollback()
+        other = session.scalar(
+            select(Assignment.id).where(
+                Assignment.person_id == person_id,
+                Assignment.client_submission_id == data.client_submission_id,
+            )
         )
-        .values(completed_at=now)
-        .returning(Task.id)
-    ).first()
-    return assignment, completed is not None
+        raise Conflict(
+            f"client_submission_id was already used for assignment {other}",
+            field="client_submission_id",
+        ) from None
+    if stored is None:  # a concurrent request finished it between the read and the update
+        current = session.get_one(Assignment, assignment_id, populate_existing=True)
+        if current.client_submission_id == data.client_submission_id:
+            return current, None
+        raise Conflict(f"assignment {assignment_id} is {current.state.value}")
+    task = _free_slot(session, stored.task_id, now, leases=1, labels=1)
+    done = task.submitted_count == task.required_labels
+    completion = Completion(task.id, task.project_id, task.external_id, task.submitted_count)
+    return stored, completion if done else None
+
+
+def do_extend(
+    *, session: Session, person_id: int, assignment_id: int, lease: timedelta, now: datetime
+) -> Assignment:
+    """Keep a live lease for another ``lease`` from now, up to ``MAX_HOLD`` after it began.
+
+    The workspace calls this while the worker is active on a long task; an expired lease
+    cannot be revived (its slot may be someone else's by now).
+    """
+    begin_write(session)
+    assignment = own_assignment(
+        session=session, person_id=person_id, assignment_id=assignment_id, lock=True
+    )
+    if assignment.state is not AssignmentState.leased:
+        raise Conflict(f"assignment {assignment_id} is {assignment.state.value}, not leased")
+    _refuse_expired(session, assignment, now)
+    until = min(now + lease, assignment.leased_at + MAX_HOLD)
+    if until > assignment.lease_expires_at:
+        assignment.lease_expires_at = until
+        session.flush()
+    return assignment
 
 
 def do_release(
@@ -334,10 +350,12 @@ def do_release(
     )
     if assignment.state is not AssignmentState.leased:
         raise Conflict(f"assignment {assignment_id} is {assignment.state.value}, not leased")
+    _refuse_expired(session, assignment, now)
     assignment.state = state
     assignment.skip_reason = reason
     assignment.finished_at = now
-    _free_slot(session, assignment.task_id)
+    session.flush()
+    _free_slot(session, assignment.task_id, now, leases=1, labels=0)
     return assignment
 
 
@@ -346,28 +364,14 @@ def expire_leases(*, session: Session, now: datetime, limit: int = 1000) -> int:
     begin_write(session)
     due = (
         select(Assignment.id)
-        .where(Assignment.state == AssignmentState.leased, Assignment.lease_expires_at < now)
+        .where(Assignment.state == AssignmentState.leased, Assignment.lease_expires_at <= now)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    task_ids = session.scalars(
-        update(Assignment)
-        .where(Assignment.id.in_(due.scalar_subquery()), Assignment.state == AssignmentState.leased)
-        .values(state=AssignmentState.timed_out, finished_at=now)
-        .returning(Assignment.task_id)
-    ).all()
-    for task_id, count in Counter(task_ids).items():
-        leased = Task.leased_count - count
-        session.execute(
-            update(Task)
-            .where(Task.id == task_id)
-            .values(
-                leased_count=leased, open=(leased + Task.submitted_count) < Task.required_labels
-            )
-        )
+    expired = _time_out(session, due, now)
     session.commit()
-    return len(task_ids)
+    return expired
 
 
 def do_review(
