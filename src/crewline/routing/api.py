@@ -36,6 +36,14 @@ def worker_person(session: Session, principal: Principal) -> Person:
     return person
 
 
+def worker_id(session: Session, principal: Principal) -> int:
+    """The caller's person id, for routes that act on one of their own assignments."""
+    person_id = service.worker_id(session=session, user_id=principal.user.id)
+    if person_id is None:
+        raise NotFound("your account has no person record")
+    return person_id
+
+
 def routing_rng(request: Request) -> SystemRandom:
     """Randomness for gold injection (tests replace it with a seeded one)."""
     rng: SystemRandom = getattr(request.app.state, "routing_rng", None) or SystemRandom()
@@ -91,9 +99,9 @@ def next_task(
 @router.get("/work/{assignment_id:int}", response_model=WorkItem)
 def read_work(assignment_id: Id, session: SessionDep, caller: Worker) -> WorkItem:
     """One of your assignments, with its task and guidelines."""
-    person = worker_person(session, caller)
+    person_id = worker_id(session, caller)
     assignment = tasks.own_assignment(
-        session=session, person_id=person.id, assignment_id=assignment_id
+        session=session, person_id=person_id, assignment_id=assignment_id
     )
     return work_item(session, assignment)
 
@@ -101,10 +109,10 @@ def read_work(assignment_id: Id, session: SessionDep, caller: Worker) -> WorkIte
 @router.post("/work/{assignment_id:int}/submit", response_model=AssignmentRead)
 def submit(assignment_id: Id, data: Submission, session: SessionDep, caller: Worker) -> object:
     """Submit your answer; retrying with the same ``client_submission_id`` is safe."""
-    person = worker_person(session, caller)
+    person_id = worker_id(session, caller)
     now = utcnow()
     stored, completion = tasks.do_submit(
-        session=session, person_id=person.id, assignment_id=assignment_id, data=data, now=now
+        session=session, person_id=person_id, assignment_id=assignment_id, data=data, now=now
     )
     service.after_submit(session=session, completion=completion, now=now)
     session.commit()
@@ -118,12 +126,12 @@ def extend(assignment_id: Id, session: SessionDep, settings: SettingsDep, caller
     Allowed while the lease is live, up to four hours after it began; the workspace calls it
     while you are active. An expired lease is refused (409): its task may be someone else's.
     """
-    person = worker_person(session, caller)
-    held = tasks.own_assignment(session=session, person_id=person.id, assignment_id=assignment_id)
+    person_id = worker_id(session, caller)
+    held = tasks.own_assignment(session=session, person_id=person_id, assignment_id=assignment_id)
     project = projects.get_or_404(session=session, project_id=held.project_id)
     extended = tasks.do_extend(
         session=session,
-        person_id=person.id,
+        person_id=person_id,
         assignment_id=assignment_id,
         lease=service.lease_length(project, timedelta(minutes=settings.lease_minutes)),
         now=utcnow(),
@@ -135,10 +143,10 @@ def extend(assignment_id: Id, session: SessionDep, settings: SettingsDep, caller
 @router.post("/work/{assignment_id:int}/skip", response_model=AssignmentRead)
 def skip(assignment_id: Id, data: Skip, session: SessionDep, caller: Worker) -> object:
     """Skip a task with a reason; it goes to someone else and never counts against you."""
-    person = worker_person(session, caller)
+    person_id = worker_id(session, caller)
     released = tasks.do_release(
         session=session,
-        person_id=person.id,
+        person_id=person_id,
         assignment_id=assignment_id,
         state=AssignmentState.skipped,
         reason=data.reason,
@@ -151,10 +159,10 @@ def skip(assignment_id: Id, data: Skip, session: SessionDep, caller: Worker) -> 
 @router.post("/work/{assignment_id:int}/return", response_model=AssignmentRead)
 def give_back(assignment_id: Id, session: SessionDep, caller: Worker) -> object:
     """Give a task back (no reason needed); it goes to someone else."""
-    person = worker_person(session, caller)
+    person_id = worker_id(session, caller)
     released = tasks.do_release(
         session=session,
-        person_id=person.id,
+        person_id=person_id,
         assignment_id=assignment_id,
         state=AssignmentState.returned,
         reason=None,
@@ -169,7 +177,7 @@ def give_back(assignment_id: Id, session: SessionDep, caller: Worker) -> object:
 )
 def flag(assignment_id: Id, data: FlagIn, session: SessionDep, caller: Worker) -> object:
     """Flag an edge case or ask a guideline question; it lands in the reviewers' queue."""
-    person = worker_person(session, caller)
+    person_id = worker_id(session, caller)
     return tasks.do_flag(
-        session=session, person_id=person.id, assignment_id=assignment_id, data=data
+        session=session, person_id=person_id, assignment_id=assignment_id, data=data
     )

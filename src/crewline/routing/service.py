@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crewline.db import begin_write
@@ -84,6 +85,11 @@ def next_task(
                 return NextTask(assignment, project, None)
     session.rollback()
     return NextTask(None, None, "no tasks are waiting for you right now")
+
+
+def worker_id(*, session: Session, user_id: int) -> int | None:
+    """The person id behind a worker account: one indexed read, for the routes that need no more."""
+    return session.scalar(select(Person.id).where(Person.user_id == user_id))
 
 
 def lease_length(project: Project, default: timedelta) -> timedelta:
