@@ -43,6 +43,7 @@ from crewline.projects import api as projects_api
 from crewline.projects import pages as projects_pages
 from crewline.routing import api as routing_api
 from crewline.routing import pages as routing_pages
+from crewline.routing.eligibility import EligibilityCache
 from crewline.tasks import api as tasks_api
 from crewline.tasks import export_api as tasks_export_api
 from crewline.tasks import service as tasks_service
@@ -155,6 +156,7 @@ def create_app(
     app.state.navigation = Navigation()
     app.state.person_panels = PersonPanels()
     app.state.jobs = jobs
+    app.state.eligibility_cache = EligibilityCache(settings.routing_cache_seconds)
 
     app.add_middleware(SecurityHeaders, secure_cookies=settings.cookies_secure)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

@@ -84,6 +84,14 @@ class Settings(BaseSettings):
     lease_minutes: int = Field(
         10, ge=1, le=24 * 60, description="How long a worker holds a task before it is freed."
     )
+    routing_cache_seconds: float = Field(
+        300,
+        ge=0,
+        le=3600,
+        description="How long each server process remembers a worker's eligible, ranked "
+        "projects (0: work them out on every request). Pauses, membership and project status "
+        "apply at once regardless; tier, language and skill changes wait up to this long.",
+    )
     page_size: int = Field(50, ge=5, le=500, description="Default rows per page in tables.")
 
     @model_validator(mode="after")

@@ -26,7 +26,6 @@ from crewline.orgs import service as orgs
 from crewline.orgs.models import OrgKind
 from crewline.orgs.schemas import OrgCreate
 from crewline.people import service as people
-from crewline.people.models import Person
 from crewline.projects import service as projects
 from crewline.projects.schemas import MemberCreate, ProjectCreate
 from crewline.routing import service as routing
@@ -132,11 +131,9 @@ def _work(sessions: sessionmaker[Session], person_id: int, seed: int, abandon: s
     done = 0
     while True:
         with sessions() as session:
-            person = session.get(Person, person_id)
-            assert person is not None
             outcome = routing.next_task(
                 session=session,
-                person=person,
+                person_id=person_id,
                 rng=rng,
                 default_lease=timedelta(minutes=1),
                 now=utcnow(),

@@ -86,7 +86,7 @@ def label(
     now = now or utcnow()
     leased = service.claim(
         session=session,
-        project=project,
+        project_id=project.id,
         person_id=person_id,
         gold=gold,
         lease=timedelta(minutes=30),

@@ -186,7 +186,7 @@ def test_a_task_with_fewer_labels_than_the_overlap_stays_open_for_workers(
     worker = factory.person()
     leased = service.claim(
         session=session,
-        project=project,
+        project_id=project.id,
         person_id=worker.id,
         gold=False,
         lease=timedelta(minutes=5),

@@ -479,7 +479,7 @@ class _Simulation:
                 return count - done
             outcome = routing.next_task(
                 session=self.session,
-                person=person,
+                person_id=person.id,
                 rng=self.routers[person.id],
                 default_lease=LEASE,
                 now=at,
@@ -609,7 +609,7 @@ class _Simulation:
         for person in members:
             outcome = routing.next_task(
                 session=self.session,
-                person=person,
+                person_id=person.id,
                 rng=self.routers[person.id],
                 default_lease=LEASE,
                 now=clock,

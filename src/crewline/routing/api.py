@@ -9,31 +9,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy.orm import Session
 
-from crewline.annotation import describe
 from crewline.auth.deps import Principal, SessionDep, SettingsDep, require
 from crewline.auth.roles import Role
 from crewline.db import utcnow
 from crewline.errors import NotFound
-from crewline.people import service as people
-from crewline.people.models import Person
 from crewline.projects import service as projects
 from crewline.routing import service
-from crewline.routing.schemas import WorkGuidelines, WorkItem, WorkProject, WorkTask
+from crewline.routing.eligibility import EligibilityCache
+from crewline.routing.schemas import WorkItem
 from crewline.tasks import service as tasks
-from crewline.tasks.models import Assignment, AssignmentState
+from crewline.tasks.models import AssignmentState
 from crewline.tasks.schemas import AssignmentRead, FlagIn, FlagRead, Skip, Submission
 from crewline.validation import Id
 
 router = APIRouter(tags=["work"])
 Worker = Annotated[Principal, Depends(require(Role.worker))]
-
-
-def worker_person(session: Session, principal: Principal) -> Person:
-    """The caller's person record (a worker account without one cannot take work)."""
-    person = people.get_by_user(session=session, user_id=principal.user.id)
-    if person is None:
-        raise NotFound("your account has no person record")
-    return person
 
 
 def worker_id(session: Session, principal: Principal) -> int:
@@ -50,25 +40,10 @@ def routing_rng(request: Request) -> SystemRandom:
     return rng
 
 
-def work_item(session: Session, assignment: Assignment) -> WorkItem:
-    """An assignment with its task data, widget description and guidelines."""
-    project = projects.get_or_404(session=session, project_id=assignment.project_id)
-    task = assignment.task
-    schema = projects.label_schema(
-        session=session, project=project, version=assignment.schema_version
-    )
-    guide = projects.guideline(
-        session=session, project_id=project.id, version=assignment.guideline_version
-    )
-    return WorkItem(
-        assignment=AssignmentRead.model_validate(assignment),
-        task=WorkTask(id=task.id, data=task.data),
-        project=WorkProject(
-            id=project.id, name=project.name, annotation_type=project.annotation_type
-        ),
-        widget=describe(schema),
-        guidelines=WorkGuidelines(version=guide.version, body=guide.body) if guide else None,
-    )
+def eligibility_cache(request: Request) -> EligibilityCache:
+    """The application's memory of each worker's ranked projects."""
+    cache: EligibilityCache = request.app.state.eligibility_cache
+    return cache
 
 
 @router.post("/work/next", response_model=WorkItem)
@@ -79,21 +54,22 @@ def next_task(
 
     A task you already hold is returned first, so a retried call never leases two.
     """
-    person = worker_person(session, caller)
+    person_id = worker_id(session, caller)
     now = utcnow()
-    held = tasks.live_lease(session=session, person_id=person.id, now=now)
+    held = tasks.live_lease(session=session, person_id=person_id, now=now)
     if held is not None:
-        return work_item(session, held)
+        return service.work_item(session=session, assignment=held)
     outcome = service.next_task(
         session=session,
-        person=person,
+        person_id=person_id,
         rng=routing_rng(request),
         default_lease=timedelta(minutes=settings.lease_minutes),
         now=now,
+        cache=eligibility_cache(request),
     )
     if outcome.assignment is None:
         return WorkItem(reason=outcome.reason)
-    return work_item(session, outcome.assignment)
+    return service.work_item(session=session, assignment=outcome.assignment)
 
 
 @router.get("/work/{assignment_id:int}", response_model=WorkItem)
@@ -103,7 +79,7 @@ def read_work(assignment_id: Id, session: SessionDep, caller: Worker) -> WorkIte
     assignment = tasks.own_assignment(
         session=session, person_id=person_id, assignment_id=assignment_id
     )
-    return work_item(session, assignment)
+    return service.work_item(session=session, assignment=assignment)
 
 
 @router.post("/work/{assignment_id:int}/submit", response_model=AssignmentRead)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from time import monotonic
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
-from crewline.people.models import Person, WorkerStatus
+from crewline.people.models import Person, Worker, WorkerStatus
 from crewline.projects.models import Project, ProjectMember, ProjectStatus
 from crewline.validation import CEFR_LEVELS
 
@@ -59,3 +61,76 @@ def member_projects(*, session: Session, person: Person) -> list[Verdict]:
         .order_by(Project.id)
     ).all()
     return [Verdict(project, unmet_requirement(person, project)) for project in projects]
+
+
+def may_work_now(project_id: int, person_id: int) -> ColumnElement[bool]:
+    """The project is live, the person is on it and active in the pool: three key probes.
+
+    The claim checks this in its own statement, so what ``EligibilityCache`` remembers can
+    never let a paused worker, a removed member or a paused project take a task.
+    """
+    live = exists().where(Project.id == project_id, Project.status == ProjectStatus.live)
+    member = exists().where(
+        ProjectMember.person_id == person_id,
+        ProjectMember.project_id == project_id,
+        ProjectMember.left_at.is_(None),
+    )
+    active = exists().where(Worker.person_id == person_id, Worker.status == WorkerStatus.active)
+    return live & member & active
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A project a worker may take tasks from, with what leasing one of its tasks needs."""
+
+    project_id: int
+    gold_rate: float
+    lease_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """A worker's projects, best-ranked first, or the reason they have none."""
+
+    offers: tuple[Offer, ...]
+    reason: str | None
+
+
+class EligibilityCache:
+    """Each worker's ranked projects, remembered in this process for ``ttl`` seconds.
+
+    Working out eligibility and ranking reads the person, their languages and skills and their
+    projects: four queries that would otherwise run before every claim. What the memory may
+    get wrong is bounded: the claim itself re-checks in SQL that the project is live, the
+    person is still on it and their pool status is active, so a paused worker or a closed
+    project stops at once; and a claim that finds nothing with remembered offers decides again
+    from the database. Only changes to tier, languages, skills or the project's requirements
+    and ranking wait up to ``ttl`` seconds.
+    """
+
+    def __init__(
+        self, ttl: float, max_entries: int = 100_000, clock: Callable[[], float] = monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[int, tuple[float, Eligibility]] = {}
+
+    def get(self, person_id: int) -> Eligibility | None:
+        """The remembered eligibility, if still fresh."""
+        entry = self._entries.get(person_id)
+        if entry is None or entry[0] <= self._clock():
+            return None
+        return entry[1]
+
+    def put(self, person_id: int, eligibility: Eligibility) -> None:
+        """Remember a freshly worked-out eligibility (a no-op when ``ttl`` is 0)."""
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # crude but bounded; refilled at four queries a worker
+        self._entries[person_id] = (self._clock() + self.ttl, eligibility)
+
+    def forget(self, person_id: int) -> None:
+        """Drop what is remembered about one worker."""
+        self._entries.pop(person_id, None)

@@ -9,15 +9,24 @@ from random import Random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crewline.annotation import describe
 from crewline.db import begin_write
 from crewline.people import embedding
 from crewline.people.models import Person
 from crewline.projects import service as projects
-from crewline.projects.models import Project
+from crewline.projects.models import GuidelineVersion, Project, SchemaVersion
 from crewline.routing import ranking
-from crewline.routing.eligibility import member_projects
+from crewline.routing.eligibility import (
+    Eligibility,
+    EligibilityCache,
+    Offer,
+    may_work_now,
+    member_projects,
+)
+from crewline.routing.schemas import WorkGuidelines, WorkItem, WorkProject, WorkTask
 from crewline.tasks import service as tasks
-from crewline.tasks.models import Assignment
+from crewline.tasks.models import Assignment, Task
+from crewline.tasks.schemas import AssignmentRead
 from crewline.webhooks import service as webhooks
 from crewline.webhooks.models import EventType
 
@@ -27,7 +36,6 @@ class NextTask:
     """The outcome of asking for work: an assignment, or the reason there is none."""
 
     assignment: Assignment | None
-    project: Project | None
     reason: str | None
 
 
@@ -40,51 +48,130 @@ def _candidate(project: Project) -> ranking.Candidate:
     return ranking.Candidate(project.id, project.priority, project.sla_hours, vector)
 
 
-def next_task(
-    *,
-    session: Session,
-    person: Person,
-    rng: Random,
-    default_lease: timedelta,
-    now: datetime,
-) -> NextTask:
-    """Lease exactly one task the worker is eligible for, or say why there is none.
-
-    Projects are tried best-ranked first; within one, a gold task is offered with the
-    project's gold rate (falling back to regular work when the worker has seen all the gold).
-    """
+def eligibility_of(*, session: Session, person_id: int) -> Eligibility:
+    """The worker's eligible live projects, best-ranked first, or why there are none."""
+    person = session.get(Person, person_id)
+    if person is None:
+        return Eligibility((), "your account has no person record")
     verdicts = member_projects(session=session, person=person)
     if not verdicts:
-        return NextTask(None, None, "you are not on any live project")
-    eligible = [v.project for v in verdicts if v.eligible]
+        return Eligibility((), "you are not on any live project")
+    eligible = {v.project.id: v.project for v in verdicts if v.eligible}
     if not eligible:
         reasons = "; ".join(f"{v.project.name}: {v.reason}" for v in verdicts)
-        return NextTask(None, None, f"you do not meet the requirements ({reasons})")
+        return Eligibility((), f"you do not meet the requirements ({reasons})")
     worker_vector = (
         embedding.from_bytes([person.profile_embedding])[0]
         if person.profile_embedding is not None
         else None
     )
-    by_id = {p.id: p for p in eligible}
+    ranked = ranking.rank([_candidate(p) for p in eligible.values()], worker_vector)
+    offers = tuple(Offer(i, eligible[i].gold_rate, eligible[i].lease_minutes) for i in ranked)
+    return Eligibility(offers, None)
+
+
+def _lease(
+    session: Session,
+    person_id: int,
+    eligibility: Eligibility,
+    rng: Random,
+    default_lease: timedelta,
+    now: datetime,
+) -> Assignment | None:
+    """Try the offers in order; within one, gold first with the project's gold rate."""
     begin_write(session)
-    for project_id in ranking.rank([_candidate(p) for p in eligible], worker_vector):
-        project = by_id[project_id]
-        lease = lease_length(project, default_lease)
-        order = [True, False] if rng.random() < project.gold_rate else [False]
+    for offer in eligibility.offers:
+        lease = timedelta(minutes=offer.lease_minutes) if offer.lease_minutes else default_lease
+        order = [True, False] if rng.random() < offer.gold_rate else [False]
         for gold in order:
             assignment = tasks.claim(
                 session=session,
-                project=project,
-                person_id=person.id,
+                project_id=offer.project_id,
+                person_id=person_id,
                 gold=gold,
                 lease=lease,
                 now=now,
+                only_if=may_work_now(offer.project_id, person_id),
             )
             if assignment is not None:
                 session.commit()
-                return NextTask(assignment, project, None)
+                return assignment
     session.rollback()
-    return NextTask(None, None, "no tasks are waiting for you right now")
+    return None
+
+
+def next_task(
+    *,
+    session: Session,
+    person_id: int,
+    rng: Random,
+    default_lease: timedelta,
+    now: datetime,
+    cache: EligibilityCache | None = None,
+) -> NextTask:
+    """Lease exactly one task the worker is eligible for, or say why there is none.
+
+    Projects are tried best-ranked first; within one, a gold task is offered with the
+    project's gold rate (falling back to regular work when the worker has seen all the gold).
+    With a ``cache``, eligibility comes from memory when fresh; if the remembered projects
+    yield nothing it is worked out again, so a stale memory costs one retry, never a wrong
+    "no work".
+    """
+    remembered = cache.get(person_id) if cache is not None else None
+    if remembered is not None:
+        leased = _lease(session, person_id, remembered, rng, default_lease, now)
+        if leased is not None:
+            return NextTask(leased, None)
+    eligibility = eligibility_of(session=session, person_id=person_id)
+    if cache is not None:
+        cache.put(person_id, eligibility)
+    if eligibility.reason is not None:
+        session.rollback()
+        return NextTask(None, eligibility.reason)
+    leased = _lease(session, person_id, eligibility, rng, default_lease, now)
+    if leased is None:
+        return NextTask(None, "no tasks are waiting for you right now")
+    return NextTask(leased, None)
+
+
+def work_item(*, session: Session, assignment: Assignment) -> WorkItem:
+    """An assignment with its task data, widget and guidelines: one query.
+
+    The schema and guideline are the versions the task was leased under, not the current ones.
+    """
+    row = session.execute(
+        select(
+            Project.name,
+            Project.annotation_type,
+            Task.data,
+            SchemaVersion.spec,
+            GuidelineVersion.body,
+        )
+        .select_from(Task)
+        .join(Project, Project.id == Task.project_id)
+        .join(
+            SchemaVersion,
+            (SchemaVersion.project_id == Task.project_id)
+            & (SchemaVersion.version == assignment.schema_version),
+        )
+        .outerjoin(
+            GuidelineVersion,
+            (GuidelineVersion.project_id == Task.project_id)
+            & (GuidelineVersion.version == assignment.guideline_version),
+        )
+        .where(Task.id == assignment.task_id)
+    ).one()
+    return WorkItem(
+        assignment=AssignmentRead.model_validate(assignment),
+        task=WorkTask(id=assignment.task_id, data=row.data),
+        project=WorkProject(
+            id=assignment.project_id, name=row.name, annotation_type=row.annotation_type
+        ),
+        widget=describe(projects.parsed_schema(row.annotation_type, row.spec)),
+        guidelines=WorkGuidelines(version=assignment.guideline_version, body=row.body)
+        if row.body is not None
+        else None,
+    )
 
 
 def worker_id(*, session: Session, user_id: int) -> int | None:

@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from crewline.db import Base, utcnow
 
@@ -135,9 +135,6 @@ class Assignment(Base):
     review_reason: Mapped[str | None] = mapped_column(String(500))
     reviewed_by: Mapped[str | None] = mapped_column(String(320))
     reviewed_at: Mapped[datetime | None]
-
-    #: Read-only; the claim fills it from its own ``RETURNING``, elsewhere it loads on access.
-    task: Mapped[Task] = relationship(viewonly=True)
 
 
 class FlagKind(enum.StrEnum):

@@ -17,17 +17,29 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, insert, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from crewline.annotation import gold_matches
 from crewline.annotation import validate_value as check_value
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
-from crewline.db import begin_write
+from crewline.db import UTCDateTime, begin_write
 from crewline.errors import Conflict, InvalidInput, NotFound
 from crewline.projects import service as projects
 from crewline.projects.models import Project, SchemaVersion
@@ -86,53 +98,89 @@ def _pick(project_id: int, person_id: int, gold: bool) -> Select[int]:
     )
 
 
+def _lease_from(
+    task_id: Any, is_gold: Any, project_id: int, person_id: int, lease: timedelta, now: datetime
+) -> Select[Any]:
+    """The new lease's row, with the schema and guideline versions the project is at now."""
+    return select(
+        task_id,
+        literal(project_id),
+        literal(person_id),
+        literal(AssignmentState.leased, Assignment.__table__.c.state.type),
+        is_gold,
+        literal(now, UTCDateTime()),
+        literal(now + lease, UTCDateTime()),
+        Project.schema_version,
+        Project.guideline_version,
+    )
+
+
+_LEASE_COLUMNS = [
+    "task_id",
+    "project_id",
+    "person_id",
+    "state",
+    "is_gold",
+    "leased_at",
+    "lease_expires_at",
+    "schema_version",
+    "guideline_version",
+]
+
+
 def claim(
     *,
     session: Session,
-    project: Project,
+    project_id: int,
     person_id: int,
     gold: bool,
     lease: timedelta,
     now: datetime,
+    only_if: ColumnElement[bool] | None = None,
 ) -> Assignment | None:
-    """Lease the next task of ``project`` to a worker, or None if there is none for them.
+    """Lease the next task of a project to a worker, or None if there is none for them.
 
-    Two statements however large the project: the pick-and-take ``UPDATE tasks`` (its
-    ``RETURNING`` puts the task in the session, so the caller reads its data without a query)
-    and the ``INSERT`` of the lease. Leaves the transaction open: the caller commits.
+    Touches a constant number of rows however large the project: on PostgreSQL one statement
+    (pick with ``FOR UPDATE SKIP LOCKED``, take the slot, insert the lease), on SQLite two
+    inside the caller's write transaction. ``only_if`` is a condition checked in the same
+    statement (routing passes "the worker may work on this project right now"). The caller
+    commits.
     """
-    pick = _pick(project.id, person_id, gold)
+    pick = _pick(project_id, person_id, gold)
+    if only_if is not None:
+        pick = pick.where(only_if)
+    take = {
+        "leased_count": Task.leased_count + 1,
+        "open": (Task.leased_count + 1 + Task.submitted_count) < Task.required_labels,
+    }
     if session.get_bind().dialect.name == "postgresql":
         locked = pick.with_for_update(skip_locked=True).cte("pick")
-        statement = update(Task).where(Task.id == locked.c.id)
-    else:
-        statement = update(Task).where(Task.id == pick.scalar_subquery())
-    task = session.scalars(
-        statement.values(
-            leased_count=Task.leased_count + 1,
-            open=(Task.leased_count + 1 + Task.submitted_count) < Task.required_labels,
-        ).returning(Task),
-        execution_options=_NO_SYNC,
-    ).first()
-    if task is None:
-        return None
-    assignment = session.scalars(
-        insert(Assignment)
-        .values(
-            task_id=task.id,
-            project_id=project.id,
-            person_id=person_id,
-            state=AssignmentState.leased,
-            is_gold=task.is_gold,
-            leased_at=now,
-            lease_expires_at=now + lease,
-            schema_version=project.schema_version,
-            guideline_version=project.guideline_version,
+        taken = (
+            update(Task)
+            .where(Task.id == locked.c.id)
+            .values(take)
+            .returning(Task.id, Task.is_gold)
+            .cte("taken")
         )
-        .returning(Assignment)
-    ).one()
-    set_committed_value(assignment, "task", task)
-    return assignment
+        source = _lease_from(
+            taken.c.id, taken.c.is_gold, project_id, person_id, lease, now
+        ).join_from(taken, Project, Project.id == project_id)
+    else:
+        row = session.execute(
+            update(Task)
+            .where(Task.id == pick.scalar_subquery())
+            .values(take)
+            .returning(Task.id, Task.is_gold),
+            execution_options=_NO_SYNC,
+        ).first()
+        if row is None:
+            return None
+        source = _lease_from(
+            literal(row.id), literal(row.is_gold), project_id, person_id, lease, now
+        ).where(Project.id == project_id)
+    return session.scalars(
+        insert(Assignment).from_select(_LEASE_COLUMNS, source).returning(Assignment)
+    ).first()
 
 
 #: The statements here say exactly which rows change and return them; nothing to evaluate.
