@@ -91,7 +91,7 @@ def _lease(
                 gold=gold,
                 lease=lease,
                 now=now,
-                only_if=may_work_now(offer.project_id, person_id),
+                only_if=may_work_now,
             )
             if assignment is not None:
                 session.commit()

@@ -14,15 +14,20 @@ writer at a time and does the pick and the update in one statement).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Executable,
+    Integer,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -87,8 +92,11 @@ class Completion:
     labels: int
 
 
-def _pick(project_id: int, person_id: int, gold: bool) -> Select[int]:
-    """The best open task of a project this worker has never held: one index probe per row."""
+def _pick(project_id: Any, person_id: Any, gold: Any) -> Select[int]:
+    """The best open task of a project this worker has never held: one index probe per row.
+
+    Takes values or bound parameters (the claim builds its statements once, with parameters).
+    """
     mine = exists().where(Assignment.task_id == Task.id, Assignment.person_id == person_id)
     return (
         select(Task.id)
@@ -98,23 +106,11 @@ def _pick(project_id: int, person_id: int, gold: bool) -> Select[int]:
     )
 
 
-def _lease_from(
-    task_id: Any, is_gold: Any, project_id: int, person_id: int, lease: timedelta, now: datetime
-) -> Select[Any]:
-    """The new lease's row, with the schema and guideline versions the project is at now."""
-    return select(
-        task_id,
-        literal(project_id),
-        literal(person_id),
-        literal(AssignmentState.leased, Assignment.__table__.c.state.type),
-        is_gold,
-        literal(now, UTCDateTime()),
-        literal(now + lease, UTCDateTime()),
-        Project.schema_version,
-        Project.guideline_version,
-    )
+#: A condition the claim checks in its own statement, built from the project and person ids.
+Gate = Callable[[Any, Any], ColumnElement[bool]]
 
-
+_PROJECT = bindparam("b_project_id", type_=Integer)
+_PERSON = bindparam("b_person_id", type_=Integer)
 _LEASE_COLUMNS = [
     "task_id",
     "project_id",
@@ -128,32 +124,33 @@ _LEASE_COLUMNS = [
 ]
 
 
-def claim(
-    *,
-    session: Session,
-    project_id: int,
-    person_id: int,
-    gold: bool,
-    lease: timedelta,
-    now: datetime,
-    only_if: ColumnElement[bool] | None = None,
-) -> Assignment | None:
-    """Lease the next task of a project to a worker, or None if there is none for them.
+def _lease_from(task_id: Any, is_gold: Any) -> Select[Any]:
+    """The new lease's row, with the schema and guideline versions the project is at now."""
+    return select(
+        task_id,
+        _PROJECT,
+        _PERSON,
+        literal(AssignmentState.leased, Assignment.__table__.c.state.type),
+        is_gold,
+        bindparam("b_leased_at", type_=UTCDateTime()),
+        bindparam("b_expires_at", type_=UTCDateTime()),
+        Project.schema_version,
+        Project.guideline_version,
+    )
 
-    Touches a constant number of rows however large the project: on PostgreSQL one statement
-    (pick with ``FOR UPDATE SKIP LOCKED``, take the slot, insert the lease), on SQLite two
-    inside the caller's write transaction. ``only_if`` is a condition checked in the same
-    statement (routing passes "the worker may work on this project right now"). The caller
-    commits.
-    """
-    pick = _pick(project_id, person_id, gold)
-    if only_if is not None:
-        pick = pick.where(only_if)
+
+@lru_cache(maxsize=16)
+def _claim_statements(dialect: str, gate: Gate | None) -> tuple[Executable, ...]:
+    """The claim's statements, built once per dialect and gate (building costs more CPU than
+    PostgreSQL spends running them); every value is a bound parameter."""
+    pick = _pick(_PROJECT, _PERSON, bindparam("gold", type_=Boolean))
+    if gate is not None:
+        pick = pick.where(gate(_PROJECT, _PERSON))
     take = {
         "leased_count": Task.leased_count + 1,
         "open": (Task.leased_count + 1 + Task.submitted_count) < Task.required_labels,
     }
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         locked = pick.with_for_update(skip_locked=True).cte("pick")
         taken = (
             update(Task)
@@ -162,29 +159,97 @@ def claim(
             .returning(Task.id, Task.is_gold)
             .cte("taken")
         )
-        source = _lease_from(
-            taken.c.id, taken.c.is_gold, project_id, person_id, lease, now
-        ).join_from(taken, Project, Project.id == project_id)
-    else:
-        row = session.execute(
-            update(Task)
-            .where(Task.id == pick.scalar_subquery())
-            .values(take)
-            .returning(Task.id, Task.is_gold),
-            execution_options=_NO_SYNC,
-        ).first()
+        source = _lease_from(taken.c.id, taken.c.is_gold).join_from(
+            taken, Project, Project.id == _PROJECT
+        )
+        return (_as_assignments(source),)
+    take_one = (
+        update(Task)
+        .where(Task.id == pick.scalar_subquery())
+        .values(take)
+        .returning(Task.id, Task.is_gold)
+    )
+    source = _lease_from(
+        bindparam("b_task_id", type_=Integer), bindparam("b_is_gold", type_=Boolean)
+    ).where(Project.id == _PROJECT)
+    return take_one, _as_assignments(source)
+
+
+def _as_assignments(source: Select[Any]) -> Executable:
+    """``INSERT INTO assignments ... RETURNING``, read as Assignment objects."""
+    return _returning(Assignment, insert(Assignment).from_select(_LEASE_COLUMNS, source))
+
+
+def _returning(entity: type[Any], dml: Any) -> Executable:
+    """A DML statement whose RETURNING rows are read as ``entity`` objects (refreshing any
+    already in the session).
+
+    Wrapped in ``from_statement`` so that execution parameters fill the statement's own
+    placeholders: an ORM ``insert()``/``update()`` given parameters takes them as rows for a
+    bulk operation instead.
+    """
+    return (
+        select(entity)
+        .from_statement(dml.returning(entity))
+        .execution_options(populate_existing=True)
+    )
+
+
+def claim(
+    *,
+    session: Session,
+    project_id: int,
+    person_id: int,
+    gold: bool,
+    lease: timedelta,
+    now: datetime,
+    only_if: Gate | None = None,
+) -> Assignment | None:
+    """Lease the next task of a project to a worker, or None if there is none for them.
+
+    Touches a constant number of rows however large the project: on PostgreSQL one statement
+    (pick with ``FOR UPDATE SKIP LOCKED``, take the slot, insert the lease), on SQLite two
+    inside the caller's write transaction. ``only_if`` builds a condition checked in the same
+    statement (routing passes "the worker may work on this project right now"). The caller
+    commits.
+    """
+    statements = _claim_statements(session.get_bind().dialect.name, only_if)
+    params: dict[str, Any] = {
+        "b_project_id": project_id,
+        "b_person_id": person_id,
+        "gold": gold,
+        "b_leased_at": now,
+        "b_expires_at": now + lease,
+    }
+    if len(statements) == 2:
+        row = session.execute(statements[0], params, execution_options=_NO_SYNC).first()
         if row is None:
             return None
-        source = _lease_from(
-            literal(row.id), literal(row.is_gold), project_id, person_id, lease, now
-        ).where(Project.id == project_id)
-    return session.scalars(
-        insert(Assignment).from_select(_LEASE_COLUMNS, source).returning(Assignment)
-    ).first()
+        params |= {"b_task_id": row.id, "b_is_gold": row.is_gold}
+    return session.scalars(statements[-1], params).first()
 
 
 #: The statements here say exactly which rows change and return them; nothing to evaluate.
 _NO_SYNC = {"synchronize_session": False}
+
+
+@cache
+def _free_slot_statement() -> Executable:
+    leased = Task.leased_count - bindparam("b_leases", type_=Integer)
+    done = Task.submitted_count + bindparam("b_labels", type_=Integer)
+    reached = Task.completed_at.is_(None) & (done >= Task.required_labels)
+    now = bindparam("b_now", type_=UTCDateTime())
+    return _returning(
+        Task,
+        update(Task)
+        .where(Task.id == bindparam("b_task_id", type_=Integer))
+        .values(
+            leased_count=leased,
+            submitted_count=done,
+            open=(leased + done) < Task.required_labels,
+            completed_at=case((reached, now), else_=Task.completed_at),
+        ),
+    )
 
 
 def _free_slot(session: Session, task_id: int, now: datetime, *, leases: int, labels: int) -> Task:
@@ -194,21 +259,9 @@ def _free_slot(session: Session, task_id: int, now: datetime, *, leases: int, la
     "``completed_at`` is set exactly when ``submitted_count >= required_labels``", which is
     what lets ``do_submit`` tell from the returned row whether this label completed the task.
     """
-    leased = Task.leased_count - leases
-    done = Task.submitted_count + labels
-    reached = Task.completed_at.is_(None) & (done >= Task.required_labels)
-    return session.scalars(
-        update(Task)
-        .where(Task.id == task_id)
-        .values(
-            leased_count=leased,
-            submitted_count=done,
-            open=(leased + done) < Task.required_labels,
-            completed_at=case((reached, now), else_=Task.completed_at),
-        )
-        .returning(Task),
-        execution_options=_NO_SYNC,
-    ).one()
+    params = {"b_task_id": task_id, "b_leases": leases, "b_labels": labels, "b_now": now}
+    task: Task = session.scalars(_free_slot_statement(), params).one()
+    return task
 
 
 def _time_out(session: Session, due: Select[int] | list[int], now: datetime) -> int:
@@ -268,22 +321,10 @@ def live_lease(*, session: Session, person_id: int, now: datetime) -> Assignment
     )
 
 
-def do_submit(
-    *,
-    session: Session,
-    person_id: int,
-    assignment_id: int,
-    data: Submission,
-    now: datetime,
-) -> tuple[Assignment, Completion | None]:
-    """Store a worker's answer; returns the assignment and the task's completion, if this was it.
-
-    The value is checked against the schema version the task was leased under. Retrying with
-    the same ``client_submission_id`` returns the stored answer and changes nothing. Four
-    statements: the assignment with its task and schema, the answer, the task's counters.
-    """
-    begin_write(session)
-    found = session.execute(
+@cache
+def _submit_read() -> Executable:
+    """The assignment with what checking an answer needs: task data, answer key, schema."""
+    return (
         select(
             Assignment,
             Task.data,
@@ -299,8 +340,50 @@ def do_submit(
             (SchemaVersion.project_id == Assignment.project_id)
             & (SchemaVersion.version == Assignment.schema_version),
         )
-        .where(Assignment.id == assignment_id)
-    ).first()
+        .where(Assignment.id == bindparam("b_assignment_id", type_=Integer))
+    )
+
+
+@cache
+def _submit_update() -> Executable:
+    """Store the answer if the lease is still held (a concurrent request may have won)."""
+    columns = Assignment.__table__.c
+    return _returning(
+        Assignment,
+        update(Assignment)
+        .where(
+            Assignment.id == bindparam("b_assignment_id", type_=Integer),
+            Assignment.state == AssignmentState.leased,
+        )
+        .values(
+            state=AssignmentState.submitted,
+            value=bindparam("b_value", type_=columns.value.type),
+            finished_at=bindparam("b_finished_at", type_=columns.finished_at.type),
+            client_submission_id=bindparam(
+                "b_submission_id", type_=columns.client_submission_id.type
+            ),
+            active_seconds=bindparam("b_active_seconds", type_=columns.active_seconds.type),
+            gold_score=bindparam("b_gold_score", type_=columns.gold_score.type),
+        ),
+    )
+
+
+def do_submit(
+    *,
+    session: Session,
+    person_id: int,
+    assignment_id: int,
+    data: Submission,
+    now: datetime,
+) -> tuple[Assignment, Completion | None]:
+    """Store a worker's answer; returns the assignment and the task's completion, if this was it.
+
+    The value is checked against the schema version the task was leased under. Retrying with
+    the same ``client_submission_id`` returns the stored answer and changes nothing. Four
+    statements: the assignment with its task and schema, the answer, the task's counters.
+    """
+    begin_write(session)
+    found = session.execute(_submit_read(), {"b_assignment_id": assignment_id}).first()
     if found is None or found[0].person_id != person_id:
         raise NotFound(f"assignment {assignment_id} not found")
     assignment, task_data, is_gold, gold_answer, annotation_type, spec = found
@@ -314,24 +397,17 @@ def do_submit(
     schema = projects.parsed_schema(annotation_type, spec)
     value = check_value(schema, data.value, task_data)  # fields read "value...."
     answer = {
-        "state": AssignmentState.submitted,
-        "value": value,
-        "finished_at": now,
-        "client_submission_id": data.client_submission_id,
-        "active_seconds": data.active_seconds,
-        "gold_score": gold_matches(schema, value, gold_answer)
+        "b_assignment_id": assignment_id,
+        "b_value": value,
+        "b_finished_at": now,
+        "b_submission_id": data.client_submission_id,
+        "b_active_seconds": data.active_seconds,
+        "b_gold_score": gold_matches(schema, value, gold_answer)
         if is_gold and gold_answer is not None
         else None,
     }
     try:
-        stored = session.scalars(
-            update(Assignment)
-            .where(Assignment.id == assignment_id, Assignment.state == AssignmentState.leased)
-            .values(answer)
-            .returning(Assignment)
-            .execution_options(populate_existing=True),
-            execution_options=_NO_SYNC,
-        ).first()
+        stored = session.scalars(_submit_update(), answer).first()
     except IntegrityError:
         session.rollback()
         other = session.scalar(
@@ -526,7 +602,7 @@ def open_flags(*, session: Session, project_id: int) -> list[TaskFlag]:
     )
 
 
-def _incomplete(project_id: int) -> Select[int]:
+def _incomplete(project_id: Any) -> Select[int]:
     """A task of the project still short of labels: one entry of ``ix_tasks_incomplete``."""
     return (
         select(Task.id)
@@ -538,7 +614,12 @@ def _incomplete(project_id: int) -> Select[int]:
 
 def project_incomplete(*, session: Session, project_id: int) -> bool:
     """Whether any task of the project still lacks labels (run after every completed task)."""
-    return session.scalar(_incomplete(project_id)) is not None
+    return session.scalar(_incomplete_statement(), {"b_project_id": project_id}) is not None
+
+
+@cache
+def _incomplete_statement() -> Select[int]:
+    return _incomplete(bindparam("b_project_id", type_=Integer))
 
 
 def progress(*, session: Session, project_id: int) -> dict[str, int]:
