@@ -239,8 +239,7 @@ def _free_slot_statement() -> Executable:
     done = Task.submitted_count + bindparam("b_labels", type_=Integer)
     reached = Task.completed_at.is_(None) & (done >= Task.required_labels)
     now = bindparam("b_now", type_=UTCDateTime())
-    return _returning(
-        Task,
+    return (
         update(Task)
         .where(Task.id == bindparam("b_task_id", type_=Integer))
         .values(
@@ -248,20 +247,26 @@ def _free_slot_statement() -> Executable:
             submitted_count=done,
             open=(leased + done) < Task.required_labels,
             completed_at=case((reached, now), else_=Task.completed_at),
-        ),
+        )
+        .returning(Task.project_id, Task.external_id, Task.submitted_count, Task.required_labels)
     )
 
 
-def _free_slot(session: Session, task_id: int, now: datetime, *, leases: int, labels: int) -> Task:
+def _free_slot(
+    session: Session, task_id: int, now: datetime, *, leases: int, labels: int
+) -> Completion | None:
     """``leases`` leases of a task end, ``labels`` of them with a label: one UPDATE.
 
-    It also sets ``completed_at`` when the labels reach the target. Every writer keeps
-    "``completed_at`` is set exactly when ``submitted_count >= required_labels``", which is
-    what lets ``do_submit`` tell from the returned row whether this label completed the task.
+    It also sets ``completed_at`` when the labels reach the target, and returns the
+    completion if this call did that. Every writer keeps "``completed_at`` is set exactly
+    when ``submitted_count >= required_labels``", so with a label added the task completed
+    just now exactly when its count now equals its target.
     """
     params = {"b_task_id": task_id, "b_leases": leases, "b_labels": labels, "b_now": now}
-    task: Task = session.scalars(_free_slot_statement(), params).one()
-    return task
+    row = session.execute(_free_slot_statement(), params, execution_options=_NO_SYNC).one()
+    if labels and row.submitted_count == row.required_labels:
+        return Completion(task_id, row.project_id, row.external_id, row.submitted_count)
+    return None
 
 
 def _time_out(session: Session, due: Select[int] | list[int], now: datetime) -> int:
@@ -425,10 +430,7 @@ def do_submit(
         if current.client_submission_id == data.client_submission_id:
             return current, None
         raise Conflict(f"assignment {assignment_id} is {current.state.value}")
-    task = _free_slot(session, stored.task_id, now, leases=1, labels=1)
-    done = task.submitted_count == task.required_labels
-    completion = Completion(task.id, task.project_id, task.external_id, task.submitted_count)
-    return stored, completion if done else None
+    return stored, _free_slot(session, stored.task_id, now, leases=1, labels=1)
 
 
 def do_extend(

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from crewline.audit import service as audit
@@ -142,6 +143,14 @@ def do_disable(*, session: Session, actor: Actor, webhook_id: int) -> Webhook:
     return webhook
 
 
+@cache
+def _active_hooks() -> Select[int, list[str]]:
+    """Built once: ``emit`` runs after every completed task, on the submit path."""
+    return select(Webhook.id, Webhook.events).where(
+        Webhook.project_id == bindparam("b_project_id", type_=Integer), Webhook.active
+    )
+
+
 def emit(
     *, session: Session, project_id: int, event_type: EventType, payload: Mapping[str, Any]
 ) -> int:
@@ -154,9 +163,7 @@ def emit(
     """
     event_type = EventType(event_type)
     data = json.loads(json.dumps({**payload, "project_id": project_id}))
-    webhooks = session.scalars(
-        select(Webhook).where(Webhook.project_id == project_id, Webhook.active)
-    )
+    webhooks = session.execute(_active_hooks(), {"b_project_id": project_id})
     now = utcnow()
     deliveries = [
         WebhookDelivery(
