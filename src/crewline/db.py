@@ -170,7 +170,7 @@ def insert_ignoring_conflicts(
         .on_conflict_do_nothing(index_elements=[table.c[name] for name in conflict_on])
         .returning(table.c[returning])
     )
-    return list(session.scalars(statement, rows))
+    return list(session.scalars(statement, rows).all())
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -38,14 +38,13 @@ from typing import Any, cast
 
 from pydantic import Field
 from sqlalchemy import case, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crewline.annotation import AnnotationValue, LabelSchema, from_label_studio
 from crewline.annotation.labelstudio import result_type
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
-from crewline.db import UTCDateTime, begin_write
+from crewline.db import UTCDateTime, begin_write, insert_ignoring_conflicts
 from crewline.errors import InvalidInput
 from crewline.orgs import service as orgs
 from crewline.people import service as people
@@ -63,8 +62,6 @@ PLACEHOLDER_DOMAIN = "import.example"
 MAX_ANNOTATIONS = 50
 MAX_LEAD_SECONDS = 24 * 3600
 LOOKUP_CHUNK = 1_000
-#: Assignment rows per INSERT (12 values each stays under SQLite's bound-parameter limit).
-INSERT_CHUNK = 1_000
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # fits an email's local part
 _TASK_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -309,9 +306,13 @@ def _store_history(
         for task in tasks
         for a in task.annotations
     ]
-    added: Counter[int] = Counter()
-    for start in range(0, len(rows), INSERT_CHUNK):
-        added.update(session.scalars(_insert_new(session, rows[start : start + INSERT_CHUNK])))
+    # A (task, person) pair already there is skipped, never labelled twice; the task id of
+    # each assignment inserted counts one new label.
+    added: Counter[int] = Counter(
+        insert_ignoring_conflicts(
+            session, Assignment, rows, conflict_on=("task_id", "person_id"), returning="task_id"
+        )
+    )
     _count_labels(session, added, now)
     total = sum(added.values())
     audit.record(
@@ -380,18 +381,6 @@ def _placeholders(
         )
         persons[key] = person.id
     return persons, len(missing)
-
-
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Any:
-    """INSERT ... ON CONFLICT (task, person) DO NOTHING RETURNING task_id: no label twice."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(Assignment)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["task_id", "person_id"])
-        .returning(Assignment.task_id)
-    )
 
 
 def _count_labels(session: Session, added: Counter[int], now: datetime) -> None:
