@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, String, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crewline.audit import service as audit
@@ -314,10 +315,16 @@ def do_revoke_token(*, session: Session, actor: Actor, user_id: int, token_id: i
     return token
 
 
+@cache
+def _token_statement() -> Select[ApiToken]:
+    """Built once: every API request with a bearer token runs it."""
+    return select(ApiToken).where(ApiToken.token_hash == bindparam("b_hash", type_=String))
+
+
 def token_for_secret(*, session: Session, secret: str) -> ApiToken | None:
     """The live token behind a bearer secret; records when it was last used."""
-    token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == security.sha256_hex(secret))
+    token: ApiToken | None = session.scalar(
+        _token_statement(), {"b_hash": security.sha256_hex(secret)}
     )
     now = utcnow()
     if (

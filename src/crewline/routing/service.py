@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from random import Random
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from crewline.annotation import describe
@@ -134,12 +136,10 @@ def next_task(
     return NextTask(leased, None)
 
 
-def work_item(*, session: Session, assignment: Assignment) -> WorkItem:
-    """An assignment with its task data, widget and guidelines: one query.
-
-    The schema and guideline are the versions the task was leased under, not the current ones.
-    """
-    row = session.execute(
+@cache
+def _work_item_statement() -> Select[Any]:
+    """Built once: it runs on every task a worker opens."""
+    return (
         select(
             Project.name,
             Project.annotation_type,
@@ -152,14 +152,29 @@ def work_item(*, session: Session, assignment: Assignment) -> WorkItem:
         .join(
             SchemaVersion,
             (SchemaVersion.project_id == Task.project_id)
-            & (SchemaVersion.version == assignment.schema_version),
+            & (SchemaVersion.version == bindparam("b_schema_version", type_=Integer)),
         )
         .outerjoin(
             GuidelineVersion,
             (GuidelineVersion.project_id == Task.project_id)
-            & (GuidelineVersion.version == assignment.guideline_version),
+            & (GuidelineVersion.version == bindparam("b_guideline_version", type_=Integer)),
         )
-        .where(Task.id == assignment.task_id)
+        .where(Task.id == bindparam("b_task_id", type_=Integer))
+    )
+
+
+def work_item(*, session: Session, assignment: Assignment) -> WorkItem:
+    """An assignment with its task data, widget and guidelines: one query.
+
+    The schema and guideline are the versions the task was leased under, not the current ones.
+    """
+    row = session.execute(
+        _work_item_statement(),
+        {
+            "b_task_id": assignment.task_id,
+            "b_schema_version": assignment.schema_version,
+            "b_guideline_version": assignment.guideline_version,
+        },
     ).one()
     return WorkItem(
         assignment=AssignmentRead.model_validate(assignment),
@@ -176,7 +191,13 @@ def work_item(*, session: Session, assignment: Assignment) -> WorkItem:
 
 def worker_id(*, session: Session, user_id: int) -> int | None:
     """The person id behind a worker account: one indexed read, for the routes that need no more."""
-    return session.scalar(select(Person.id).where(Person.user_id == user_id))
+    person_id: int | None = session.scalar(_worker_id_statement(), {"b_user_id": user_id})
+    return person_id
+
+
+@cache
+def _worker_id_statement() -> Select[int]:
+    return select(Person.id).where(Person.user_id == bindparam("b_user_id", type_=Integer))
 
 
 def lease_length(project: Project, default: timedelta) -> timedelta:

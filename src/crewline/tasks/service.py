@@ -314,12 +314,20 @@ def own_assignment(
 
 def live_lease(*, session: Session, person_id: int, now: datetime) -> Assignment | None:
     """The worker's oldest unexpired lease, if they hold one (a retried request gets it back)."""
-    return session.scalar(
+    held: Assignment | None = session.scalar(
+        _live_lease_statement(), {"b_person_id": person_id, "b_now": now}
+    )
+    return held
+
+
+@cache
+def _live_lease_statement() -> Select[Assignment]:
+    return (
         select(Assignment)
         .where(
-            Assignment.person_id == person_id,
+            Assignment.person_id == bindparam("b_person_id", type_=Integer),
             Assignment.state == AssignmentState.leased,
-            Assignment.lease_expires_at > now,
+            Assignment.lease_expires_at > bindparam("b_now", type_=UTCDateTime()),
         )
         .order_by(Assignment.id)
         .limit(1)
