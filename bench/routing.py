@@ -218,8 +218,14 @@ def machine_info() -> dict[str, Any]:
         engine.dispose()
     with suppress(OSError):
         info["loadavg_at_start"] = os.getloadavg()
-    # The code measured: these files change under active development.
-    src = Path(__file__).resolve().parent.parent / "src" / "crewline"
+    # The code measured: the commit, and hashes of the files that matter (the working tree may
+    # differ from the commit).
+    root = Path(__file__).resolve().parent.parent
+    with suppress(OSError, subprocess.CalledProcessError):
+        info["commit"] = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    src = root / "src" / "crewline"
     info["sources"] = {
         name: hashlib.sha256((src / name).read_bytes()).hexdigest()[:12]
         for name in (
@@ -230,6 +236,10 @@ def machine_info() -> dict[str, Any]:
             "routing/eligibility.py",
             "projects/service.py",
             "db.py",
+            "tasks/ingest.py",
+            "auth/deps.py",
+            "auth/service.py",
+            "app.py",
         )
         if (src / name).exists()
     }
