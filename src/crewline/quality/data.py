@@ -1,0 +1,131 @@
+"""Labels as integer codes: the one representation every quality function reads.
+
+Annotations arrive as ``(task, worker, label)`` triples with arbitrary ids (database ids,
+strings from a CSV). Each is coded once into dense integer indexes, so the algorithms work on
+numpy arrays and never on Python objects; the original ids stay alongside for the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from crewline.quality.errors import QualityInputError
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelTable:
+    """One row per label: which task, which worker, which class (all integer codes).
+
+    ``tasks``, ``workers`` and ``classes`` hold the original ids, indexed by code. Classes are
+    sorted (numerically when they are all numbers), so ordinal and interval metrics can read
+    the order and the values from them.
+    """
+
+    task: IntArray
+    worker: IntArray
+    label: IntArray
+    tasks: tuple[Any, ...]
+    workers: tuple[Any, ...]
+    classes: tuple[Any, ...]
+
+    @property
+    def n_labels(self) -> int:
+        """How many labels (rows) there are."""
+        return int(self.task.size)
+
+    @property
+    def n_tasks(self) -> int:
+        """How many distinct tasks."""
+        return len(self.tasks)
+
+    @property
+    def n_workers(self) -> int:
+        """How many distinct workers."""
+        return len(self.workers)
+
+    @property
+    def n_classes(self) -> int:
+        """How many distinct classes."""
+        return len(self.classes)
+
+    @classmethod
+    def from_triples(
+        cls,
+        tasks: Sequence[Hashable],
+        workers: Sequence[Hashable],
+        labels: Sequence[Hashable],
+        classes: Sequence[Hashable] | None = None,
+    ) -> LabelTable:
+        """Code parallel sequences of task ids, worker ids and labels.
+
+        ``classes`` fixes the class list and its order (labels outside it are refused);
+        otherwise it is every label seen, sorted. A worker labelling a task twice is refused:
+        every metric here assumes one label per worker per task.
+        """
+        if not len(tasks) == len(workers) == len(labels):
+            raise QualityInputError(
+                f"tasks, workers and labels differ in length "
+                f"({len(tasks)}, {len(workers)}, {len(labels)})"
+            )
+        for value in labels:
+            if isinstance(value, float) and np.isnan(value):
+                raise QualityInputError("a label is NaN; leave a missing label out instead")
+        task_ids, task_codes = _code(tasks)
+        worker_ids, worker_codes = _code(workers)
+        if classes is None:
+            class_ids = _sorted_classes(labels)
+        else:
+            class_ids = tuple(classes)
+            if len(set(class_ids)) != len(class_ids):
+                raise QualityInputError("classes has duplicates")
+        index = {value: code for code, value in enumerate(class_ids)}
+        try:
+            label_codes = np.fromiter((index[v] for v in labels), np.int64, len(labels))
+        except KeyError as exc:
+            raise QualityInputError(f"label {exc.args[0]!r} is not one of the classes") from None
+        table = cls(task_codes, worker_codes, label_codes, task_ids, worker_ids, class_ids)
+        pairs = table.task * max(table.n_workers, 1) + table.worker
+        if np.unique(pairs).size != pairs.size:
+            raise QualityInputError("a worker labelled the same task more than once")
+        return table
+
+    def counts(self) -> IntArray:
+        """Tasks by classes: how many workers gave each class to each task."""
+        out = np.zeros((self.n_tasks, self.n_classes), dtype=np.int64)
+        np.add.at(out, (self.task, self.label), 1)
+        return out
+
+    def matrix(self) -> IntArray:
+        """Tasks by workers: the class code each worker gave each task, -1 where none."""
+        out = np.full((self.n_tasks, self.n_workers), -1, dtype=np.int64)
+        out[self.task, self.worker] = self.label
+        return out
+
+    def values(self) -> FloatArray:
+        """The classes as numbers (for interval and ratio data); refused if they are not."""
+        try:
+            return np.array([float(c) for c in self.classes], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise QualityInputError("the labels are not numbers") from None
+
+
+def _code(ids: Sequence[Hashable]) -> tuple[tuple[Any, ...], IntArray]:
+    """Distinct ids in first-seen order, and each position's code."""
+    index: dict[Hashable, int] = {}
+    codes = np.fromiter((index.setdefault(i, len(index)) for i in ids), np.int64, len(ids))
+    return tuple(index), codes
+
+
+def _sorted_classes(labels: Sequence[Hashable]) -> tuple[Any, ...]:
+    distinct = set(labels)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in distinct):
+        return tuple(sorted(distinct, key=float))
+    return tuple(sorted(distinct, key=str))
