@@ -53,7 +53,7 @@ def test_bad_input_is_refused_with_a_reason(
     tasks: list[str], workers: list[str], labels: list[object], message: str
 ) -> None:
     with pytest.raises(QualityInputError, match=message):
-        LabelTable.from_triples(tasks, workers, labels)  # type: ignore[arg-type]
+        LabelTable.from_triples(tasks, workers, labels)
 
 
 def test_an_empty_table_is_a_valid_empty_table() -> None:
