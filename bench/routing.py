@@ -717,9 +717,7 @@ def plans(url: str, world: World) -> dict[str, Any]:
     pick = tasks._pick(project_id, person_id, False)
     if pg:
         pick = pick.with_for_update(skip_locked=True)
-    incomplete = (
-        select(Task.id).where(Task.project_id == project_id, Task.completed_at.is_(None)).limit(1)
-    )
+    incomplete = tasks._incomplete(project_id)
     found: dict[str, Any] = {}
     with engine.connect() as connection:
         for name, statement in (("claim pick", pick), ("project_incomplete", incomplete)):
