@@ -31,9 +31,9 @@ def _database_url(tmp_dir: Path) -> str:
     return os.environ.get(TEST_DB_ENV) or f"sqlite:///{(tmp_dir / 'test.db').as_posix()}"
 
 
-def _private_schema(url: str) -> str:
+def _private_schema(url: str, purpose: str = "test") -> str:
     """Give each pytest-xdist worker its own schema, emptied first, and point the URL at it."""
-    schema = "crewline_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    schema = f"crewline_{purpose}_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
     admin = make_engine(url)
     try:
         with admin.begin() as connection:
@@ -55,6 +55,17 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         url = _private_schema(url)
     engine = make_engine(url)
     migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_engine(tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of this run's kind (no migrations), for stepping through them."""
+    url = _database_url(tmp_path)
+    if url.startswith("postgresql"):
+        url = _private_schema(url, purpose="steps")
+    engine = make_engine(url)
     yield engine
     engine.dispose()
 

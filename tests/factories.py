@@ -21,7 +21,7 @@ from crewline.orgs.models import Organization, OrgKind
 from crewline.orgs.schemas import OrgCreate
 from crewline.people import service as people
 from crewline.people.embedding import Embedder
-from crewline.people.models import Person
+from crewline.people.models import Person, PersonOrigin
 from crewline.people.schemas import PersonCreate
 
 PASSWORD = "correct horse battery"
@@ -89,18 +89,28 @@ class Factory:
         data.update(overrides)
         return data
 
-    def person(self, user: User | None = None, **overrides: Any) -> Person:
+    def person(
+        self,
+        user: User | None = None,
+        origin: PersonOrigin = PersonOrigin.crewline,
+        **overrides: Any,
+    ) -> Person:
         person = people.do_create_person(
             session=self.session,
             actor=ACTOR,
             embedder=self.embedder,
             data=PersonCreate(**self.person_data(**overrides)),
+            origin=origin,
         )
         if user is not None:
             people.do_link_user(
                 session=self.session, actor=ACTOR, person_id=person.id, user_id=user.id
             )
         return person
+
+    def imported_annotator(self, **overrides: Any) -> Person:
+        """A record as a Label Studio import makes it: annotation history only, not in the pool."""
+        return self.person(origin=PersonOrigin.label_studio_import, worker=None, **overrides)
 
     def worker_user(self, **overrides: Any) -> tuple[User, Person]:
         user = self.user(Role.worker)

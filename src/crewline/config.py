@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     lease_minutes: int = Field(
         10, ge=1, le=24 * 60, description="How long a worker holds a task before it is freed."
     )
+    idle_seconds: int = Field(
+        120,
+        ge=1,
+        le=3600,
+        description="Seconds without keyboard, mouse, touch or scroll input after which the "
+        "annotator workspace stops counting a task's active time; the next input resumes it.",
+    )
     routing_cache_seconds: float = Field(
         300,
         ge=0,

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from crewline.auth.roles import Role, Scope
 from crewline.orgs.models import OrgKind
+from crewline.people import service
 from crewline.people.models import Person
+from crewline.people.service import PersonFilter
 from tests.factories import Factory
-from tests.people.support import audit_events, row_counts, stored_person
+from tests.people.support import audit_events, error_fields, row_counts, stored_person
 
 PEOPLE = "/api/v1/people"
 
@@ -220,13 +222,15 @@ def test_adding_a_candidate_to_the_pool(factory: Factory, editor: TestClient) ->
 
 @dataclass
 class Pool:
-    """Five people who differ in every filterable way."""
+    """Five people who differ in every filterable way, and an imported Label Studio annotator
+    who would match most filters but is no candidate."""
 
     ana: Person
     bruno: Person
     chen: Person
     dana: Person
     eli: Person
+    imported: Person
 
 
 @pytest.fixture
@@ -291,6 +295,14 @@ def pool(factory: Factory) -> Pool:
             skills=["transcription"],
             worker=None,
         ),
+        imported=factory.imported_annotator(
+            full_name="Label Studio user 7",
+            email="ls-3-7@import.example",
+            country="BR",
+            region="LATAM",
+            languages=[{"language": "en", "level": "C2"}],
+            skills=["ner"],
+        ),
     )
 
 
@@ -324,6 +336,18 @@ def pool(factory: Factory) -> Pool:
         ),
         pytest.param({"country": "BR", "status": "active"}, ["Ana Souza"], id="filters-combine"),
         pytest.param({"region": "EU", "tier": "expert"}, [], id="nobody"),
+        pytest.param({"q": "import.example"}, [], id="q-leaves-out-imported"),
+        pytest.param(
+            {"origin": "label_studio_import"}, ["Label Studio user 7"], id="origin-imported"
+        ),
+        pytest.param(
+            {"origin": "label_studio_import", "in_pool": "true"}, [], id="imported-never-in-pool"
+        ),
+        pytest.param(
+            {"origin": "crewline", "country": "BR"},
+            ["Ana Souza", "Bruno Lima"],
+            id="origin-crewline",
+        ),
     ],
 )
 def test_list_filters(
@@ -388,6 +412,63 @@ def test_list_pages_do_not_overlap_and_cover_everyone(editor: TestClient, pool: 
     assert [p["page"] for p in pages] == [1, 2, 3, 4]
     contents = [[item["full_name"] for item in p["items"]] for p in pages]
     assert contents == [["Ana Souza", "Bruno Lima"], ["Chen Wei", "Dana Vogel"], ["Eli Park"], []]
+
+
+# --- imported Label Studio annotators ------------------------------------------------------------
+
+
+def test_a_person_reads_with_their_origin(editor: TestClient, pool: Pool) -> None:
+    made_here = editor.get(f"{PEOPLE}/{pool.ana.id}").json()
+    imported = editor.get(f"{PEOPLE}/{pool.imported.id}").json()
+    assert (made_here["origin"], imported["origin"]) == ("crewline", "label_studio_import")
+    listed = editor.get(PEOPLE, params={"origin": "label_studio_import"}).json()
+    assert [item["origin"] for item in listed["items"]] == ["label_studio_import"]
+
+
+def test_a_filter_that_names_no_origin_means_people_made_here(pool: Pool, session: Session) -> None:
+    """Callers that build their own filter (similarity search, later modules) are safe."""
+    everyone = service.iter_people(session=session, filters=PersonFilter())
+    assert pool.imported.id not in {p.id for p in everyone}
+    anyone = service.iter_people(session=session, filters=PersonFilter(origin=None))
+    assert pool.imported.id in {p.id for p in anyone}
+
+
+def test_the_origin_is_explained_in_the_api_reference(editor: TestClient) -> None:
+    document = editor.get("/api/v1/openapi.json").json()
+    field = document["components"]["schemas"]["PersonRead"]["properties"]["origin"]
+    assert "annotation history only" in field["description"]
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_the_origin_cannot_be_set_through_the_api(
+    factory: Factory, editor: TestClient, method: str
+) -> None:
+    person = factory.person()
+    body = {"full_name": "Someone", "origin": "label_studio_import"}
+    if method == "post":
+        response = editor.post(PEOPLE, json={**factory.person_data(), **body})
+    else:
+        response = editor.patch(f"{PEOPLE}/{person.id}", json=body)
+    assert response.status_code == 422
+    assert "origin" in error_fields(response)
+
+
+def test_an_imported_annotator_never_joins_the_pool_or_gets_a_login(
+    factory: Factory, session: Session
+) -> None:
+    imported = factory.imported_annotator()
+    admin = factory.api(factory.user(Role.admin))
+    worker_account = factory.user(Role.worker)
+    before = row_counts(session)
+
+    joined = admin.post(f"{PEOPLE}/{imported.id}/worker", json={"tier": "tier_1"})
+    linked = admin.put(f"{PEOPLE}/{imported.id}/user", json={"user_id": worker_account.id})
+
+    assert (joined.status_code, linked.status_code) == (409, 409)
+    assert "only carries annotation history" in joined.json()["detail"]
+    assert row_counts(session) == before
+    assert stored_person(session, imported.id)["worker"] is None
+    assert stored_person(session, imported.id)["person"]["user_id"] is None
 
 
 # --- who may do what ----------------------------------------------------------------------------

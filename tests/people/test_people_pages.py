@@ -33,6 +33,7 @@ CSV_HEADER = [
     "tier",
     "status",
     "availability_hours",
+    "origin",
 ]
 EN_DASH = "\u2013"  # the pager writes row ranges with an en dash
 ROW = re.compile(r'<td><a href="/people/(\d+)">([^<]*)</a></td>')
@@ -94,6 +95,7 @@ def pool(factory: Factory) -> None:
         skills=["transcription"],
         worker=None,
     )
+    factory.imported_annotator(full_name="Label Studio user 7", skills=["transcription"])
 
 
 # --- the list -----------------------------------------------------------------------------------
@@ -121,6 +123,14 @@ def test_list_shows_pool_members_by_name_and_hides_candidates(
         ),
         pytest.param(
             "region=&tier=&q=", ["Ana Souza", "Chen Wei", "Dana Vogel"], id="blank-filters"
+        ),
+        pytest.param("q=transcription&show=all", ["Eli Park"], id="search-leaves-out-imported"),
+        pytest.param("origin=label_studio_import", ["Label Studio user 7"], id="imported"),
+        pytest.param("origin=label_studio_import&show=workers", [], id="imported-never-in-pool"),
+        pytest.param(
+            "origin=crewline&show=all",
+            ["Ana Souza", "Chen Wei", "Dana Vogel", "Eli Park"],
+            id="made-here",
         ),
     ],
 )
@@ -193,6 +203,7 @@ def test_list_pages_fifty_at_a_time(factory: Factory, staff: TestClient, session
         ("language", "zz"),
         ("min_level", "D1"),
         ("vendor_id", "abc"),
+        ("origin", "spreadsheet"),
     ],
 )
 def test_bad_filter_value_is_a_422_page_naming_the_parameter(
@@ -211,6 +222,25 @@ def test_csv_has_a_header_and_one_row_per_matching_person(staff: TestClient, poo
     rows = csv_rows(staff.get("/people.csv?show=all"))
     assert rows[0] == CSV_HEADER
     assert sorted(row[1] for row in rows[1:]) == ["Ana Souza", "Chen Wei", "Dana Vogel", "Eli Park"]
+
+
+def test_csv_of_imported_annotators_says_where_they_came_from(
+    staff: TestClient, pool: None
+) -> None:
+    rows = csv_rows(staff.get("/people.csv?origin=label_studio_import"))
+    assert [(row[1], row[-1]) for row in rows[1:]] == [
+        ("Label Studio user 7", "label_studio_import")
+    ]
+
+
+def test_list_of_imported_annotators_keeps_the_filter_and_says_what_they_are(
+    staff: TestClient, pool: None
+) -> None:
+    text = html.unescape(staff.get("/people?origin=label_studio_import").text)
+    assert '<option value="label_studio_import" selected>' in text
+    assert '<option value="all" selected>' in text
+    assert "Imported from Label Studio — annotation history only: each of these" in text
+    assert "<td>imported</td>" in text
 
 
 def test_csv_follows_the_filters(staff: TestClient, pool: None) -> None:
@@ -313,7 +343,20 @@ def test_person_page_of_a_candidate_says_not_in_the_pool(
     factory: Factory, staff: TestClient
 ) -> None:
     candidate = factory.person(worker=None)
-    assert "Not in the worker pool." in staff.get(f"/people/{candidate.id}").text
+    text = html.unescape(staff.get(f"/people/{candidate.id}").text)
+    assert "Not in the worker pool." in text
+    assert "<dt>Origin</dt><dd>Made in Crewline: a candidate or a worker</dd>" in text
+
+
+def test_person_page_of_an_imported_annotator_says_it_is_history_only(
+    factory: Factory, staff: TestClient
+) -> None:
+    imported = factory.imported_annotator()
+    text = html.unescape(staff.get(f"/people/{imported.id}").text)
+    assert '<span class="status">Imported from Label Studio</span>' in text
+    assert "<dt>Origin</dt><dd>Imported from Label Studio — annotation history only</dd>" in text
+    assert "Not in the worker pool, and never will be" in text
+    assert f'action="/people/{imported.id}/worker"' not in text
 
 
 # --- the worker status form ---------------------------------------------------------------------

@@ -146,7 +146,8 @@ def test_embedder_puts_related_texts_closer_than_unrelated_ones(
 
 @dataclass
 class Pool:
-    """Pool members with clearly different profiles, plus a candidate outside the pool."""
+    """Pool members with clearly different profiles, a candidate outside the pool, and an
+    imported Label Studio annotator whose profile matches the medical requirement best."""
 
     nurse: Person
     developer: Person
@@ -155,6 +156,7 @@ class Pool:
     labeller: Person
     paused_doctor: Person
     candidate_doctor: Person
+    imported_radiologist: Person
 
 
 @pytest.fixture
@@ -231,6 +233,13 @@ def pool(factory: Factory) -> Pool:
             profile="Radiologist reviewing medical reports and clinical notes.",
             worker=None,
         ),
+        imported_radiologist=factory.imported_annotator(
+            full_name="Imported radiologist",
+            region="LATAM",
+            languages=[en("C2")],
+            skills=["radiology", "medical-coding"],
+            profile=MEDICAL,
+        ),
     )
 
 
@@ -284,6 +293,21 @@ def test_similar_includes_paused_workers_when_not_active_only(
     )
     assert "Paused doctor" in found[:2]
     assert "Candidate doctor" not in found
+
+
+@pytest.mark.parametrize("active_only", ["true", "false"])
+def test_similar_never_ranks_imported_annotators(
+    recruiter: TestClient, pool: Pool, active_only: str
+) -> None:
+    params = {"requirement": MEDICAL, "active_only": active_only, "limit": "200"}
+    assert "Imported radiologist" not in ranked_names(recruiter.get(SIMILAR, params=params))
+
+
+def test_similar_page_never_lists_imported_annotators(factory: Factory, pool: Pool) -> None:
+    browser = factory.browser(factory.user(Role.recruiter))
+    page = browser.get("/people/similar", params={"requirement": MEDICAL, "active_only": "false"})
+    assert page.status_code == 200
+    assert "Nurse" in page.text and "Imported radiologist" not in page.text
 
 
 @pytest.mark.parametrize(

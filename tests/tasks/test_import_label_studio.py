@@ -17,7 +17,8 @@ from crewline.audit.models import AuditEvent
 from crewline.auth.roles import Role
 from crewline.db import utcnow
 from crewline.orgs.models import OrgKind
-from crewline.people.models import Classification, Person, Region
+from crewline.people import service as people
+from crewline.people.models import Classification, Person, PersonOrigin, Region
 from crewline.projects import service as projects
 from crewline.projects.schemas import ProjectCreate
 from crewline.tasks import service
@@ -139,10 +140,39 @@ def test_each_label_studio_user_gets_one_placeholder_person_per_project(
     assert seven.region is Region.OTHER and seven.time_zone == "UTC"
     assert seven.classification is Classification.contractor
     assert seven.worker is None and seven.user_id is None  # never routed work, never logs in
+    assert seven.origin is eight.origin is PersonOrigin.label_studio_import
     t101 = task_by_external_id(session, project.id, "ls-101")
     t102 = task_by_external_id(session, project.id, "ls-102")
     assert {a.person_id for a in assignments_of(session, t101.id)} == {seven.id, eight.id}
     assert [a.person_id for a in assignments_of(session, t102.id)] == [seven.id]
+
+
+def test_placeholders_are_left_out_of_people_lists_unless_asked_for(
+    factory: Factory, session: Session
+) -> None:
+    project = make_project(factory)
+    staff = factory.api(factory.user(Role.admin))
+    candidate = factory.person(worker=None, profile="Labels customer reviews by sentiment.")
+    pool_before = people.pool_summary(session=session)
+    _ok(staff, project.id, EXPORT)
+    placeholders = [p.email for p in _placeholders(session, project.id)]
+
+    def emails(**params: str) -> list[str]:
+        response = staff.get("/api/v1/people", params={"per_page": "500", **params})
+        assert response.status_code == 200, response.text
+        return [item["email"] for item in response.json()["items"]]
+
+    assert emails(in_pool="false") == [candidate.email]
+    assert emails(q="import.example") == []
+    assert sorted(emails(origin="label_studio_import")) == placeholders
+    page = factory.browser(factory.user(Role.recruiter)).get("/people", params={"show": "all"})
+    assert candidate.full_name in page.text and "Label Studio user" not in page.text
+    ranked = staff.get(
+        "/api/v1/people/similar",
+        params={"requirement": "sentiment of reviews", "active_only": "false", "limit": "200"},
+    ).json()
+    assert not {item["person"]["email"] for item in ranked} & set(placeholders)
+    assert people.pool_summary(session=session) == pool_before  # home page counts unchanged
 
 
 def test_another_project_gets_its_own_placeholders(factory: Factory, session: Session) -> None:

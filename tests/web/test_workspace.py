@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -345,6 +346,144 @@ def test_worker_labels_single_label_by_keyboard_and_spans_by_mouse(page: Page, s
     page.reload()
     expect(page.locator("#my-work-rows tr")).to_have_count(3)
     expect(page.locator("#my-work-rows tr").first).to_contain_text("spans project")
+
+
+# --- active time: the idle cut-off -------------------------------------------------------------
+
+#: ``CREWLINE_IDLE_SECONDS`` for these tests, short so that they wait on nothing.
+IDLE_SECONDS = 1
+
+
+@pytest.fixture
+def short_idle(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The served app cuts active time off after one second without input (read per page)."""
+    monkeypatch.setattr(site.app.state.settings, "idle_seconds", IDLE_SECONDS)
+
+
+def open_task_on_a_paused_clock(page: Page, site: Site, idle_seconds: int = IDLE_SECONDS) -> int:
+    """Stop the browser's clock, log a worker in and open a single-label task.
+
+    The page's time (``performance.now``, timers) moves only when the test moves it, so what
+    is counted does not depend on how fast this machine runs the browser. Returns the worker's
+    person id.
+    """
+    world = arrange(
+        site, [(project_spec("single_label", {"labels": ["yes", "no"]}), rows({"text": "Spam?"}))]
+    )
+    now = datetime.now(UTC)
+    page.clock.install(time=now)
+    page.clock.pause_at(now + timedelta(seconds=1))
+    log_in(page, world.email)
+    expect(page.locator("body")).to_have_attribute("data-idle-seconds", str(idle_seconds))
+    next_task(page)
+    return world.person_id
+
+
+def submit_yes(page: Page) -> None:
+    page.get_by_role("radio", name="yes").click()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#ws-empty")).to_be_visible()
+
+
+def test_time_without_input_stops_counting_at_the_idle_cut_off(
+    page: Page, site: Site, short_idle: None
+) -> None:
+    person_id = open_task_on_a_paused_clock(page, site)
+
+    page.clock.fast_forward(3_000)  # focused and visible, but nobody touches anything
+
+    expect(page.locator("#ws-active")).to_have_text("0:01")  # the clock on screen stopped
+    submit_yes(page)  # the next input resumes counting; the submit itself takes no page time
+    [done] = stored(site, person_id)
+    assert done.active_seconds == pytest.approx(IDLE_SECONDS, abs=0.05)
+
+
+#: Kinds of input: the DOM event each gives and how the test makes one (``step`` counts up).
+INPUTS: dict[str, tuple[str, Callable[[Page, int], None]]] = {
+    "mouse-move": ("mousemove", lambda page, step: page.mouse.move(40 + 10 * step, 300)),
+    "key": ("keydown", lambda page, _step: page.keyboard.press("Shift")),
+    "wheel": ("wheel", lambda page, _step: page.mouse.wheel(0, 5)),
+}
+
+
+def give_input(page: Page, kind: str, step: int) -> None:
+    """Make one input and wait until the page has handled it.
+
+    Chromium may hand passive wheel listeners their event after the input call returns; the
+    test's listener, added after the workspace's, runs after it, so once it has fired the
+    workspace has seen the input, before the test moves the clock on.
+    """
+    event, make = INPUTS[kind]
+    page.evaluate(
+        "(type) => { window.inputSeen = new Promise((seen) =>"
+        " window.addEventListener(type, seen, {capture: true, once: true})); }",
+        event,
+    )
+    make(page, step)
+    page.evaluate("() => window.inputSeen.then(() => true)")
+
+
+@pytest.mark.parametrize("kind", INPUTS)
+def test_time_with_input_keeps_counting(
+    page: Page, site: Site, short_idle: None, kind: str
+) -> None:
+    person_id = open_task_on_a_paused_clock(page, site)
+
+    for step in range(6):  # three seconds, with input every half cut-off
+        page.clock.fast_forward(500)
+        give_input(page, kind, step)
+
+    expect(page.locator("#ws-active")).to_have_text("0:03")
+    submit_yes(page)
+    [done] = stored(site, person_id)
+    assert done.active_seconds == pytest.approx(3.0, abs=0.05)
+
+
+# --- keeping the lease on a long task ----------------------------------------------------------
+
+
+def watch_extensions(page: Page) -> list[str]:
+    """The extend requests the page makes from now on."""
+    seen: list[str] = []
+    page.on(
+        "request", lambda request: seen.append(request.url) if "/extend" in request.url else None
+    )
+    return seen
+
+
+def test_a_present_worker_keeps_the_lease_past_its_half(page: Page, site: Site) -> None:
+    person_id = open_task_on_a_paused_clock(page, site, idle_seconds=120)
+    [held] = stored(site, person_id)
+    shown = page.locator("#ws-lease").get_attribute("datetime")
+    extensions = watch_extensions(page)
+
+    for step in range(4):  # four minutes of a ten-minute lease, moving the mouse every minute
+        page.clock.fast_forward(60_000)
+        give_input(page, "mouse-move", step)
+    assert extensions == []  # more than half the lease is left: nothing to ask for yet
+    with page.expect_response(lambda response: "/extend" in response.url) as answer:
+        page.clock.fast_forward(61_000)  # past the half
+    assert answer.value.status == 200
+    [kept] = stored(site, person_id)
+    assert kept.lease_expires_at > held.lease_expires_at
+    expect(page.locator("#ws-lease")).not_to_have_attribute("datetime", shown or "")
+
+    for step in range(3):  # the page asks at most once a minute
+        page.clock.fast_forward(20_000)
+        give_input(page, "mouse-move", step)
+    page.evaluate("() => fetch('/health')")  # a round trip, so any request asked for is seen
+    assert len(extensions) <= 2
+
+
+def test_an_absent_worker_lets_the_lease_run_out(page: Page, site: Site) -> None:
+    open_task_on_a_paused_clock(page, site, idle_seconds=120)
+    extensions = watch_extensions(page)
+
+    page.clock.fast_forward(9 * 60_000)  # the tab stays open and focused, but nobody is there
+
+    page.evaluate("() => fetch('/health')")
+    assert extensions == []
+    expect(page.locator("#ws-lease-left")).to_have_text(re.compile(r"in 1 min"))
 
 
 # --- skip, give back, flag -------------------------------------------------------------------

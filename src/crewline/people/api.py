@@ -12,8 +12,9 @@ from crewline.errors import NotFound
 from crewline.people import service
 from crewline.people.access import EDITORS, LISTERS, ensure_visible, scoped_filter
 from crewline.people.deps import EmbedderDep
-from crewline.people.models import Classification, Region, Tier, WorkerStatus
+from crewline.people.models import Classification, PersonOrigin, Region, Tier, WorkerStatus
 from crewline.people.schemas import (
+    ORIGIN_DESCRIPTION,
     PersonCreate,
     PersonPage,
     PersonRead,
@@ -51,6 +52,7 @@ def list_people(
     skill: Annotated[str | None, Query(max_length=60)] = None,
     vendor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     in_pool: bool | None = None,
+    origin: Annotated[PersonOrigin, Query(description=ORIGIN_DESCRIPTION)] = PersonOrigin.crewline,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int | None, Query(ge=1, le=500)] = None,
     sort: SortKey = "name",
@@ -58,7 +60,8 @@ def list_people(
 ) -> object:
     """People matching the filters, one page at a time (vendor managers see their own only).
 
-    ``per_page`` defaults to ``CREWLINE_PAGE_SIZE``.
+    ``per_page`` defaults to ``CREWLINE_PAGE_SIZE``. Candidates and workers only, unless
+    ``origin=label_studio_import`` asks for the annotators Label Studio imports brought in.
     """
     filters = scoped_filter(
         caller,
@@ -74,6 +77,7 @@ def list_people(
             skill=skill,
             vendor_id=vendor_id,
             in_pool=in_pool,
+            origin=origin,
         ),
     )
     per_page = per_page or settings.page_size

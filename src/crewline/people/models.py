@@ -68,8 +68,44 @@ class WorkerStatus(enum.StrEnum):
     offboarded = "offboarded"
 
 
+class PersonOrigin(enum.StrEnum):
+    """Where a person record comes from; only records made here are candidates or workers.
+
+    ``label_studio_import`` records exist only to carry annotation history brought in from
+    Label Studio (one per Label Studio user and project): nobody recruited them, they never
+    join the pool or log in, so recruiting lists, similarity search and counts leave them out
+    unless asked for them.
+    """
+
+    crewline = "crewline"
+    label_studio_import = "label_studio_import"
+
+    @property
+    def label(self) -> str:
+        """Short human name, as the list filter offers it (it must fit a phone's width)."""
+        return {
+            "crewline": "Made in Crewline",
+            "label_studio_import": "Imported from Label Studio",
+        }[self.value]
+
+    @property
+    def caption(self) -> str:
+        """What the origin means for the record, as its person page says it."""
+        if self.imported:
+            return f"{self.label} — annotation history only"
+        return f"{self.label}: a candidate or a worker"
+
+    @property
+    def imported(self) -> bool:
+        """Whether the record only carries imported history (not a candidate or a worker)."""
+        return self is not PersonOrigin.crewline
+
+
 class Person(Base):
-    """Anyone we hire, qualify or pay: a candidate first, a worker once in the pool."""
+    """Anyone we hire, qualify or pay: a candidate first, a worker once in the pool.
+
+    Or, when ``origin`` says so, a record that only carries imported annotation history.
+    """
 
     __tablename__ = "persons"
     __table_args__ = (
@@ -92,6 +128,11 @@ class Person(Base):
     profile_embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    origin: Mapped[PersonOrigin] = mapped_column(
+        _enum(PersonOrigin),
+        default=PersonOrigin.crewline,
+        server_default=PersonOrigin.crewline.value,
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

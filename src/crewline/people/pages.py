@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.datastructures import QueryParams
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -20,7 +21,14 @@ from crewline.orgs.models import OrgKind
 from crewline.people import service
 from crewline.people.access import EDITORS, LISTERS, ensure_visible, scoped_filter
 from crewline.people.deps import EmbedderDep
-from crewline.people.models import Classification, Person, Region, Tier, WorkerStatus
+from crewline.people.models import (
+    Classification,
+    Person,
+    PersonOrigin,
+    Region,
+    Tier,
+    WorkerStatus,
+)
 from crewline.people.schemas import SimilarQuery, WorkerUpdate
 from crewline.people.service import SORT_COLUMNS, PersonFilter
 from crewline.validation import (
@@ -64,6 +72,7 @@ CSV_HEADER = [
     "tier",
     "status",
     "availability_hours",
+    "origin",
 ]
 
 
@@ -116,7 +125,6 @@ def _filters(request: Request) -> PersonFilter:
         except ValueError as exc:
             raise InvalidInput(name, str(exc)) from exc
 
-    show = params.get("show", "workers")
     return PersonFilter(
         q=_opt(params.get("q")),
         region=parse("region", Region),
@@ -128,8 +136,19 @@ def _filters(request: Request) -> PersonFilter:
         min_level=parse("min_level", cefr_level),
         skill=_opt(params.get("skill")),
         vendor_id=parse("vendor_id", int),
-        in_pool={"workers": True, "candidates": False}.get(show),
+        in_pool={"workers": True, "candidates": False}.get(_show(params)),
+        origin=parse("origin", PersonOrigin) or PersonOrigin.crewline,
     )
+
+
+def _show(params: QueryParams) -> str:
+    """``workers`` (the default), ``candidates`` or ``all``.
+
+    Imported annotators are never in the pool, so a list of them shows them all unless
+    ``show`` says otherwise (a pool filter would always find nobody).
+    """
+    imported = params.get("origin") == PersonOrigin.label_studio_import.value
+    return params.get("show") or ("all" if imported else "workers")
 
 
 def _options(enum_cls: type[Any]) -> list[tuple[str, str]]:
@@ -155,7 +174,8 @@ def people_list(request: Request, session: SessionDep, caller: Lister) -> Respon
             "page": result,
             "columns": COLUMNS,
             "filters": filters,
-            "show": request.query_params.get("show", "workers"),
+            "show": _show(request.query_params),
+            "origins": _options(PersonOrigin),
             "regions": _options(Region),
             "tiers": _options(Tier),
             "statuses": _options(WorkerStatus),
@@ -191,6 +211,7 @@ def people_csv(request: Request, session: SessionDep, caller: Lister) -> Respons
                 worker.tier.value if worker else "",
                 worker.status.value if worker else "",
                 worker.availability_hours if worker else "",
+                p.origin.value,
             ]
 
     return csv_response("people.csv", CSV_HEADER, rows())

@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from crewline.people.models import Classification, Region, Tier, WorkerStatus
+from crewline.people.models import Classification, PersonOrigin, Region, Tier, WorkerStatus
 from crewline.validation import (
     MAX_ID,
     CefrLevel,
@@ -178,6 +178,15 @@ class UserLink(BaseModel):
     user_id: int = Field(ge=1, le=MAX_ID)
 
 
+#: What ``origin`` means, for the API reference (people lists filter on it too).
+ORIGIN_DESCRIPTION = (
+    "`crewline`: made in Crewline, a candidate or a worker. `label_studio_import`: imported "
+    "from Label Studio — annotation history only: the placeholder for a Label Studio "
+    "user whose annotations a project import brought in; never in the worker pool, never a "
+    "login, left out of people lists unless asked for and never ranked by similarity search."
+)
+
+
 class WorkerRead(BaseModel):
     """Pool membership as the API returns it."""
 
@@ -210,6 +219,7 @@ class PersonRead(BaseModel):
     skills: list[str]
     profile: str
     worker: WorkerRead | None
+    origin: PersonOrigin = Field(description=ORIGIN_DESCRIPTION)
     created_at: datetime
     updated_at: datetime
 

@@ -24,6 +24,7 @@ from crewline.people.models import (
     Classification,
     Person,
     PersonLanguage,
+    PersonOrigin,
     PersonSkill,
     Region,
     Tier,
@@ -46,7 +47,12 @@ from crewline.web.tables import PageRequest, PageResult, paginate
 
 @dataclass(frozen=True, slots=True)
 class PersonFilter:
-    """Filters for the people list; None means "any". ``vendor_id`` also scopes vendor managers."""
+    """Filters for the people list; None means "any". ``vendor_id`` also scopes vendor managers.
+
+    ``origin`` alone defaults to a value: records made in Crewline. Every list of candidates and
+    workers (pages, API, CSV, similarity search) then leaves out imported annotators unless it
+    asks for them by name.
+    """
 
     q: str | None = None
     region: Region | None = None
@@ -61,6 +67,7 @@ class PersonFilter:
     vendor_id: int | None = None
     in_pool: bool | None = None
     person_ids: frozenset[int] | None = None
+    origin: PersonOrigin | None = PersonOrigin.crewline
 
     def __post_init__(self) -> None:
         if self.min_level and not self.language:
@@ -108,6 +115,7 @@ def _fields(person: Person) -> dict[str, Any]:
         "languages": [f"{lang.language}:{lang.level}" for lang in person.languages],
         "skills": [s.tag for s in person.skills],
         "profile": person.profile,
+        "origin": person.origin,
     }
 
 
@@ -118,6 +126,15 @@ def _worker_fields(worker: Worker) -> dict[str, Any]:
         "status_reason": worker.status_reason,
         "availability_hours": worker.availability_hours,
     }
+
+
+def _ensure_made_here(person: Person) -> None:
+    """Imported annotators stay history: a login or pool membership would make them workers."""
+    if person.origin.imported:
+        raise Conflict(
+            f"person {person.id} was imported from Label Studio and only carries annotation "
+            "history; it cannot join the worker pool or log in (create a person for the worker)"
+        )
 
 
 def _check_vendor(session: Session, classification: Classification, vendor_id: int | None) -> None:
@@ -174,7 +191,12 @@ def get_by_user(*, session: Session, user_id: int) -> Person | None:
     return session.scalar(select(Person).where(Person.user_id == user_id))
 
 
-def _new_person(session: Session, data: PersonCreate, user_id: int | None) -> Person:
+def _new_person(
+    session: Session,
+    data: PersonCreate,
+    user_id: int | None,
+    origin: PersonOrigin = PersonOrigin.crewline,
+) -> Person:
     _check_vendor(session, data.classification, data.vendor_id)
     person = Person(
         full_name=data.full_name,
@@ -187,6 +209,7 @@ def _new_person(session: Session, data: PersonCreate, user_id: int | None) -> Pe
         pay_currency=data.pay_currency,
         profile=data.profile,
         user_id=user_id,
+        origin=origin,
     )
     _set_languages(person, data.languages)
     _set_skills(person, data.skills)
@@ -214,11 +237,16 @@ def do_create_person(
     embedder: Embedder,
     data: PersonCreate,
     user_id: int | None = None,
+    origin: PersonOrigin = PersonOrigin.crewline,
     commit: bool = True,
 ) -> Person:
-    """Create a person (and pool membership if given); a taken email is a conflict."""
+    """Create a person (and pool membership if given); a taken email is a conflict.
+
+    ``origin`` is not part of ``PersonCreate``: API clients make candidates and workers, and
+    only an import marks the records it makes to carry its history.
+    """
     _check_email_free(session, data.email)
-    person = _new_person(session, data, user_id)
+    person = _new_person(session, data, user_id, origin)
     _insert(
         session,
         actor,
@@ -329,6 +357,7 @@ def do_update_person(
 def do_link_user(*, session: Session, actor: Actor, person_id: int, user_id: int) -> Person:
     """Tie a login account to a person (a worker or candidate logging in sees this record)."""
     person = get_or_404(session=session, person_id=person_id)
+    _ensure_made_here(person)
     user = auth.get(session=session, user_id=user_id)
     if user is None:
         raise InvalidInput("user_id", f"no account with id {user_id}")
@@ -355,6 +384,7 @@ def do_add_to_pool(
 ) -> Worker:
     """Make a person a member of the worker pool."""
     person = get_or_404(session=session, person_id=person_id)
+    _ensure_made_here(person)
     if person.worker is not None:
         raise Conflict(f"person {person_id} is already in the worker pool")
     person.worker = _new_worker(fields)
@@ -455,6 +485,8 @@ def _conditions(filters: PersonFilter) -> list[ColumnElement[bool]]:
         )
     if filters.person_ids is not None:
         conditions.append(Person.id.in_(filters.person_ids))
+    if filters.origin is not None:
+        conditions.append(Person.origin == filters.origin)
     return conditions
 
 
@@ -494,7 +526,8 @@ def find_similar(
     """People ranked by cosine similarity of their skill profile to a requirement text.
 
     Hard filters (region, language level, tier, active) narrow the pool first; the ranking is
-    one matrix product over the remaining embeddings.
+    one matrix product over the remaining embeddings. Imported annotators are never ranked:
+    the filter's default origin leaves them out, whatever the query asks.
     """
     filters = PersonFilter(
         region=query.region,

@@ -84,6 +84,11 @@ def workspace(request: Request, session: SessionDep, caller: Worker) -> Response
     return render(
         request,
         "routing/workspace.html",
-        {"person": person, "recent": recent, "held": held},
+        {
+            "person": person,
+            "recent": recent,
+            "held": held,
+            "page_data": {"idle-seconds": request.app.state.settings.idle_seconds},
+        },
         principal=caller,
     )

@@ -49,7 +49,7 @@ from crewline.errors import InvalidInput
 from crewline.orgs import service as orgs
 from crewline.people import service as people
 from crewline.people.embedding import Embedder
-from crewline.people.models import Classification, Region
+from crewline.people.models import Classification, PersonOrigin, Region
 from crewline.people.schemas import PersonCreate
 from crewline.projects.models import Project
 from crewline.tasks import ingest
@@ -349,9 +349,13 @@ def _placeholders(
     embedder: Embedder,
     annotators: set[str],
 ) -> tuple[dict[str, int], int]:
-    """The person id of each annotator's placeholder, making those missing; and how many."""
+    """The person id of each annotator's placeholder, making those missing; and how many.
+
+    Placeholders are made with origin ``label_studio_import``: people lists, similarity search
+    and pool counts then leave them out, and they can never join the pool or log in.
+    """
     wanted = {placeholder_email(project.id, key): key for key in annotators}
-    filters = people.PersonFilter(q=f"ls-{project.id}-", in_pool=False)
+    filters = people.PersonFilter(q=f"ls-{project.id}-", origin=PersonOrigin.label_studio_import)
     persons = {
         wanted[p.email]: p.id
         for p in people.iter_people(session=session, filters=filters)
@@ -377,6 +381,7 @@ def _placeholders(
                     f"into project {project.id}. Not a worker: not in the pool, no login."
                 ),
             ),
+            origin=PersonOrigin.label_studio_import,
             commit=False,
         )
         persons[key] = person.id

@@ -54,7 +54,11 @@ def render(
     principal: Principal | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render a page with the caller, their navigation and the CSRF token available."""
+    """Render a page with the caller, their navigation and the CSRF token available.
+
+    A ``page_data`` mapping in the context becomes ``data-*`` attributes of ``<body>``: how a
+    route hands a setting to the page's script without the script asking the server for it.
+    """
     templates: Jinja2Templates = request.app.state.templates
     nonce = request.cookies.get(CSRF_COOKIE) or request.state.csrf_nonce
     full = {
@@ -64,6 +68,7 @@ def render(
         "nav": request.app.state.navigation.for_principal(principal),
         "path": request.url.path,
         "nav_current": None,
+        "page_data": {},
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, full, status_code=status_code)

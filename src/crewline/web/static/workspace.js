@@ -3,8 +3,9 @@
 // One widget per annotation type, built from the `widget` description the API sends. A widget is
 // an object { node, value(), check(), key(event), focus() }: `check` returns a message when the
 // answer is not ready, `key` handles a shortcut and returns true when it used the key.
-// Active time counts only while the page is visible and focused. Each assignment gets one
-// client_submission_id, kept in sessionStorage, so a retried submit is idempotent.
+// Active time counts only while the page is visible and focused, and stops after the idle
+// cut-off without input (see `timer`). Each assignment gets one client_submission_id, kept in
+// sessionStorage, so a retried submit is idempotent.
 
 const API = "/api/v1/work";
 const RETRY_DELAYS_MS = [600, 1800];
@@ -164,47 +165,75 @@ function showError(error) {
 }
 
 // --- active time ---------------------------------------------------------------------------------
+// A stretch of active time runs while the page is visible and focused, and ends at the idle
+// cut-off: IDLE_MS after the last keyboard, mouse, touch or scroll input. A worker who leaves a
+// focused tab and walks away adds at most IDLE_MS (they may have been reading the task); their
+// next input starts a new stretch. The cut-off is applied when time is read, so no timer runs.
+
+// CREWLINE_IDLE_SECONDS, which the page carries on <body>; its default if the page does not say.
+const IDLE_MS = (Number(document.body.dataset.idleSeconds) || 120) * 1000;
+const INPUT_EVENTS = ["keydown", "mousemove", "mousedown", "wheel", "touchstart", "scroll"];
 
 const timer = {
-  ms: 0,
-  since: null,
+  ms: 0, // banked time of the stretches that ended
+  since: null, // when the current stretch began, or null when none runs
+  lastInput: performance.now(),
   running: false,
   visible() {
     return document.visibilityState === "visible" && document.hasFocus();
   },
-  pause() {
-    if (this.since !== null) this.ms += performance.now() - this.since;
+  /** The worker is at the task: the page is in view and had input within the idle cut-off. */
+  present() {
+    return this.visible() && performance.now() - this.lastInput < IDLE_MS;
+  },
+  /** How long the current stretch has run at `now`: up to the idle cut-off at most. */
+  live(now) {
+    if (this.since === null) return 0;
+    return Math.max(0, Math.min(now, this.lastInput + IDLE_MS) - this.since);
+  },
+  pause(now = performance.now()) {
+    this.ms += this.live(now);
     this.since = null;
   },
-  resume() {
-    if (this.running && this.since === null && this.visible()) this.since = performance.now();
+  resume(now = performance.now()) {
+    if (this.running && this.since === null && this.visible()) this.since = now;
+  },
+  /** The worker is here (input, or the page back in view): bank the stretch, start a new one. */
+  active() {
+    const now = performance.now(); // one reading: the new stretch starts at its last input
+    this.pause(now);
+    this.lastInput = now;
+    this.resume(now);
   },
   start(ms) {
     this.ms = ms;
     this.since = null;
     this.running = true;
-    this.resume();
+    this.active(); // a task just opened: its worker asked for it
   },
   stop() {
     this.pause();
     this.running = false;
   },
   seconds() {
-    const live = this.since === null ? 0 : performance.now() - this.since;
-    return (this.ms + live) / 1000;
+    return (this.ms + this.live(performance.now())) / 1000;
   },
 };
 
 document.addEventListener("visibilitychange", () =>
-  document.visibilityState === "visible" ? timer.resume() : timer.pause(),
+  document.visibilityState === "visible" ? timer.active() : timer.pause(),
 );
-window.addEventListener("focus", () => timer.resume());
+window.addEventListener("focus", () => timer.active());
 window.addEventListener("blur", () => timer.pause());
+for (const type of INPUT_EVENTS) {
+  // capture: scroll does not bubble, and a handler that stops propagation must not hide input
+  window.addEventListener(type, () => timer.active(), { capture: true, passive: true });
+}
 window.addEventListener("pagehide", () => remember());
 
 // --- the current assignment ---------------------------------------------------------------------
 
-let current = null; // { item, sid, widget }
+let current = null; // { item, sid, widget, and the lease keeping state (see keepLease) }
 let busy = false;
 let focusWhenIdle = null; // an element to focus once the buttons are enabled again
 const guideSeen = new Map(); // project id -> the guideline version of its last task here
@@ -286,7 +315,15 @@ function show(item) {
   const built = builder
     ? builder(widget, item.task.data)
     : unknownWidget(widget);
-  current = { item, sid: saved.sid || uuid(), widget: built };
+  current = {
+    item,
+    sid: saved.sid || uuid(),
+    widget: built,
+    leaseMs: new Date(assignment.lease_expires_at) - new Date(assignment.leased_at),
+    keptAt: -Infinity, // performance.now() of the last extension asked for
+    keeping: false, // an extension is in flight
+    kept: true, // false once the server will not extend this lease any further
+  };
   remember();
   closePanels();
   $("ws-project").textContent = project.name;
@@ -297,15 +334,53 @@ function show(item) {
     ? renderMarkdown(guidelines.body)
     : "<p>This project has no guidelines yet.</p>";
   $("ws-guide-body").scrollTop = 0;
-  const lease = new Date(assignment.lease_expires_at);
-  $("ws-lease").dateTime = lease.toISOString();
-  $("ws-lease").textContent = localTime(lease);
+  showLease(assignment);
   $("ws-widget").replaceChildren(built.node);
   $("ws-empty").hidden = true;
   $("ws-task").hidden = false;
   timer.start(saved.ms || 0);
   tick();
   built.focus();
+}
+
+function showLease(assignment) {
+  const lease = new Date(assignment.lease_expires_at);
+  $("ws-lease").dateTime = lease.toISOString();
+  $("ws-lease").textContent = localTime(lease);
+}
+
+// --- keeping the lease -----------------------------------------------------------------------------
+// A worker still on a task when half its lease has run gets it extended (POST …/extend), at most
+// once a minute and only while they are present (input within the idle cut-off), so an abandoned
+// tab lets the task go back to the pool on time. The server caps one task at 4 hours; once an
+// extension no longer moves the expiry, or is refused, the page stops asking.
+
+const KEEP_EVERY_MS = 60 * 1000;
+
+async function keepLease() {
+  const held = current;
+  if (!held || held.keeping || !held.kept || !timer.present()) return;
+  const assignment = held.item.assignment;
+  const left = new Date(assignment.lease_expires_at) - Date.now();
+  if (left <= 0 || left > held.leaseMs / 2) return;
+  if (performance.now() - held.keptAt < KEEP_EVERY_MS) return;
+  held.keeping = true;
+  held.keptAt = performance.now();
+  try {
+    const extended = await call(`/${assignment.id}/extend`, {});
+    const until = new Date(extended.lease_expires_at);
+    if (until <= new Date(assignment.lease_expires_at)) held.kept = false;
+    assignment.lease_expires_at = extended.lease_expires_at;
+    if (current === held) {
+      showLease(assignment);
+      tick();
+    }
+  } catch (error) {
+    // 409: the lease expired or the task is no longer held; anything else is retried next minute
+    if (error instanceof ApiError && error.status === 409) held.kept = false;
+  } finally {
+    held.keeping = false;
+  }
 }
 
 function tick() {
@@ -325,6 +400,7 @@ function tick() {
 setInterval(() => {
   tick();
   remember();
+  keepLease();
 }, 1000);
 
 function addMyWork(stored, projectName, activeSeconds) {
