@@ -9,6 +9,7 @@ from crewline.db import Base
 from crewline.orgs import models as orgs_models
 from crewline.people import models as people_models
 from crewline.projects import models as projects_models
+from crewline.quality import models as quality_models
 from crewline.tasks import models as tasks_models
 from crewline.webhooks import models as webhooks_models
 
@@ -19,6 +20,7 @@ __all__ = [
     "orgs_models",
     "people_models",
     "projects_models",
+    "quality_models",
     "tasks_models",
     "webhooks_models",
 ]

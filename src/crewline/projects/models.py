@@ -141,5 +141,9 @@ class ProjectMember(Base):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
     left_reason: Mapped[str | None] = mapped_column(String(500))
+    #: Set while quality holds the member back from the project's tasks (below its bar, a
+    #: rule, a confirmed flag): routing offers them none and shows this reason.
+    hold_reason: Mapped[str | None] = mapped_column(String(500))
+    held_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship(lazy="joined")

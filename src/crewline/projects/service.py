@@ -366,6 +366,53 @@ def do_end_membership(
     return member
 
 
+def current_member(*, session: Session, project_id: int, person_id: int) -> ProjectMember | None:
+    """The person's current membership of the project, if they are on it."""
+    return session.scalar(
+        select(ProjectMember).where(
+            ProjectMember.project_id == project_id,
+            ProjectMember.person_id == person_id,
+            ProjectMember.left_at.is_(None),
+        )
+    )
+
+
+def do_set_hold(
+    *,
+    session: Session,
+    actor: Actor,
+    project_id: int,
+    person_id: int,
+    reason: str | None,
+    now: datetime,
+    commit: bool = True,
+) -> ProjectMember | None:
+    """Hold a member back from the project's tasks with a reason, or (``None``) let them resume.
+
+    Quality holds a worker below the project's bar or caught by a rule or a confirmed flag;
+    a human lifts the hold. Routing reads the reason in the claim itself, so it acts at once.
+    Returns the membership, or None when the person is not on the project (nothing to hold).
+    """
+    member = current_member(session=session, project_id=project_id, person_id=person_id)
+    if member is None or member.hold_reason == reason:
+        return member
+    before = member.hold_reason
+    member.hold_reason, member.held_at = reason, (now if reason else None)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="project.hold_member" if reason else "project.release_member",
+        entity_type="person",
+        entity_id=person_id,
+        before={"project_id": project_id, "hold_reason": before},
+        after={"project_id": project_id, "hold_reason": reason},
+    )
+    session.flush()
+    if commit:
+        session.commit()
+    return member
+
+
 def history(*, session: Session, person_id: int) -> list[ProjectMember]:
     """A person's project periods, most recent first."""
     return list(

@@ -50,8 +50,8 @@ def unmet_requirement(person: Person, project: Project) -> str | None:
 
 def member_projects(*, session: Session, person: Person) -> list[Verdict]:
     """Every live project the person is currently a member of, with an eligibility verdict."""
-    projects = session.scalars(
-        select(Project)
+    rows = session.execute(
+        select(Project, ProjectMember.hold_reason)
         .join(ProjectMember, ProjectMember.project_id == Project.id)
         .where(
             ProjectMember.person_id == person.id,
@@ -60,11 +60,14 @@ def member_projects(*, session: Session, person: Person) -> list[Verdict]:
         )
         .order_by(Project.id)
     ).all()
-    return [Verdict(project, unmet_requirement(person, project)) for project in projects]
+    return [
+        Verdict(project, f"on hold: {hold}" if hold else unmet_requirement(person, project))
+        for project, hold in rows
+    ]
 
 
 def may_work_now(project_id: int, person_id: int) -> ColumnElement[bool]:
-    """The project is live, the person is on it and active in the pool: three key probes.
+    """The project is live, the person is on it (not held) and active in the pool: three probes.
 
     The claim checks this in its own statement, so what ``EligibilityCache`` remembers can
     never let a paused worker, a removed member or a paused project take a task.
@@ -74,6 +77,7 @@ def may_work_now(project_id: int, person_id: int) -> ColumnElement[bool]:
         ProjectMember.person_id == person_id,
         ProjectMember.project_id == project_id,
         ProjectMember.left_at.is_(None),
+        ProjectMember.hold_reason.is_(None),
     )
     active = exists().where(Worker.person_id == person_id, Worker.status == WorkerStatus.active)
     return live & member & active

@@ -552,9 +552,18 @@ def do_review(
 
 
 def do_set_required_labels(
-    *, session: Session, actor: Actor, task_id: int, required: int, now: datetime
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    required: int,
+    now: datetime,
+    commit: bool = True,
 ) -> Task:
-    """Ask for more (or fewer) labels on one task; routing honours it at the next claim."""
+    """Ask for more (or fewer) labels on one task; routing honours it at the next claim.
+
+    Quality's dynamic overlap calls it with ``commit=False`` inside its own transaction.
+    """
     begin_write(session)
     task = get_task(session=session, task_id=task_id)
     before = task.required_labels
@@ -579,7 +588,8 @@ def do_set_required_labels(
         before={"required_labels": before},
         after={"required_labels": required},
     )
-    session.commit()
+    if commit:
+        session.commit()
     session.refresh(task)
     return task
 
