@@ -1,0 +1,419 @@
+"""Truth inference: one answer with a confidence per task from overlapping categorical labels.
+
+Every method reads a :class:`LabelTable` and returns :class:`Answers`. The EM methods are
+vectorised over label rows: one E-step or M-step is a handful of ``np.bincount`` calls over the
+``n`` labels, so a million labels take well under a second per iteration and no Python loop
+runs per label, task or worker.
+
+==============  ===============================================================================
+method          model
+==============  ===============================================================================
+``mv``          majority vote; confidence is the vote share; ties go to the lowest class code
+``wmv``         votes weighted by each worker's agreement with the majority (or gold accuracy)
+``dawid-skene``  Dawid & Skene (1979): a full confusion matrix per worker, class priors, EM
+``one-coin``    Dawid-Skene with one accuracy per worker, errors spread evenly over the rest
+``glad``        Whitehill et al. (2009): worker ability alpha, task difficulty 1/beta, right
+                with probability sigmoid(alpha * beta); EM, L-BFGS M-step on the exact gradient
+``mace``        Hovy et al. (2013): each worker knows the answer with probability theta, otherwise
+                spams from their own label distribution xi
+==============  ===============================================================================
+
+**Gold** (``gold``: task code -> class code) is clamped: a gold task's posterior is fixed at
+its known class in every E-step, so it informs the workers' parameters and is returned as the
+answer with confidence 1. **Smoothing** (a pseudo-count on every parameter) keeps a worker
+with a few labels from getting probabilities of exactly 0 or 1, which would let one label veto
+a task. EM stops when the log-likelihood improves by less than ``tol`` (relative) or after
+``max_iter`` iterations; ``converged`` says which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit, logsumexp
+
+from crewline.quality.data import FloatArray, IntArray, LabelTable
+from crewline.quality.errors import QualityInputError
+
+METHODS = ("mv", "wmv", "dawid-skene", "one-coin", "glad", "mace")
+#: Pseudo-count added to every confusion-matrix cell, accuracy and class prior.
+SMOOTHING = 0.01
+#: Relative change of the log-likelihood under which EM has converged.
+TOL = 1e-7
+MAX_ITER = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """Per task: the answer (class code), its confidence, the posterior over classes.
+
+    Per worker: ``accuracy`` (the probability the method gives them of labelling a task
+    correctly, averaged over the classes' prior) and, where the method has one, ``confusion``
+    (workers x true class x given label).
+    """
+
+    method: str
+    label: IntArray
+    confidence: FloatArray
+    posterior: FloatArray
+    accuracy: FloatArray
+    confusion: FloatArray | None
+    iterations: int
+    converged: bool
+
+
+Gold = Mapping[int, int]
+
+
+def aggregate(
+    table: LabelTable, method: str, *, gold: Gold | None = None, **options: float
+) -> Answers:
+    """Run ``method`` (one of :data:`METHODS`) on ``table`` with optional gold clamping."""
+    runners: dict[str, Callable[..., Answers]] = {
+        "mv": majority_vote,
+        "wmv": weighted_majority_vote,
+        "dawid-skene": dawid_skene,
+        "one-coin": one_coin,
+        "glad": glad,
+        "mace": mace,
+    }
+    if method not in runners:
+        raise QualityInputError(f"method {method!r} is not one of {', '.join(METHODS)}")
+    return runners[method](table, gold=gold, **options)
+
+
+# --- checks and shared pieces ----------------------------------------------------------------
+
+
+def _check(table: LabelTable, gold: Gold | None) -> tuple[IntArray, IntArray]:
+    """Refuse what no method can use; return gold as (task codes, class codes) arrays."""
+    if table.n_labels == 0:
+        raise QualityInputError("there are no labels to aggregate")
+    if table.n_classes == 0:
+        raise QualityInputError("there are no classes")
+    tasks = np.fromiter((gold or {}).keys(), np.int64)
+    classes = np.fromiter((gold or {}).values(), np.int64)
+    if tasks.size and (tasks.min() < 0 or tasks.max() >= table.n_tasks):
+        raise QualityInputError("gold names a task that has no labels")
+    if classes.size and (classes.min() < 0 or classes.max() >= table.n_classes):
+        raise QualityInputError("a gold answer is not one of the classes")
+    return tasks, classes
+
+
+def _clamp(posterior: FloatArray, gold_tasks: IntArray, gold_classes: IntArray) -> FloatArray:
+    if gold_tasks.size:
+        posterior[gold_tasks] = 0.0
+        posterior[gold_tasks, gold_classes] = 1.0
+    return posterior
+
+
+def _counts(table: LabelTable, weights: FloatArray | None = None) -> FloatArray:
+    """Tasks x classes: the (weighted) votes each class got on each task."""
+    flat = table.task * table.n_classes + table.label
+    votes = np.bincount(flat, weights=weights, minlength=table.n_tasks * table.n_classes)
+    return votes.reshape(table.n_tasks, table.n_classes).astype(np.float64)
+
+
+def _normalise(rows: FloatArray) -> FloatArray:
+    """Rows scaled to sum 1 (a row of zeros becomes uniform)."""
+    totals = rows.sum(axis=1, keepdims=True)
+    uniform = np.full_like(rows, 1.0 / rows.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, rows / np.where(totals > 0, totals, 1.0), uniform)
+
+
+def _answers(
+    method: str,
+    table: LabelTable,
+    posterior: FloatArray,
+    accuracy: FloatArray,
+    confusion: FloatArray | None,
+    iterations: int,
+    converged: bool,
+) -> Answers:
+    # argmax takes the first maximum: ties go to the lowest class code, deterministically.
+    label = posterior.argmax(axis=1).astype(np.int64)
+    return Answers(
+        method=method,
+        label=label,
+        confidence=posterior[np.arange(table.n_tasks), label],
+        posterior=posterior,
+        accuracy=accuracy,
+        confusion=confusion,
+        iterations=iterations,
+        converged=converged,
+    )
+
+
+def _agreement(table: LabelTable, posterior: FloatArray) -> FloatArray:
+    """Each worker's expected share of labels equal to the true class, under ``posterior``."""
+    hits = np.bincount(
+        table.worker, weights=posterior[table.task, table.label], minlength=table.n_workers
+    )
+    seen = np.bincount(table.worker, minlength=table.n_workers)
+    return (hits + SMOOTHING) / (seen + 2 * SMOOTHING)
+
+
+# --- voting ------------------------------------------------------------------------------------
+
+
+def majority_vote(table: LabelTable, *, gold: Gold | None = None) -> Answers:
+    """The most frequent label per task; confidence is its share of the task's labels."""
+    gold_tasks, gold_classes = _check(table, gold)
+    posterior = _clamp(_normalise(_counts(table)), gold_tasks, gold_classes)
+    return _answers("mv", table, posterior, _agreement(table, posterior), None, 1, True)
+
+
+def weighted_majority_vote(
+    table: LabelTable, *, gold: Gold | None = None, max_iter: int = 10
+) -> Answers:
+    """Votes weighted by each worker's agreement with the current answers, re-weighted until
+    the answers stop changing.
+
+    A worker's weight is their (smoothed) share of labels that agree with the answer; with
+    gold, the agreement on gold tasks is exact, so gold accuracy drives the weights.
+    Confidence is the answer's share of the task's total weight.
+    """
+    gold_tasks, gold_classes = _check(table, gold)
+    posterior = _clamp(_normalise(_counts(table)), gold_tasks, gold_classes)
+    label = posterior.argmax(axis=1)
+    iterations, converged = 0, False
+    while not converged and iterations < max_iter:
+        iterations += 1
+        weights = _agreement(table, np.eye(table.n_classes)[label])
+        posterior = _clamp(
+            _normalise(_counts(table, weights[table.worker])), gold_tasks, gold_classes
+        )
+        new_label = posterior.argmax(axis=1)
+        converged = bool(np.array_equal(new_label, label))
+        label = new_label
+    accuracy = _agreement(table, np.eye(table.n_classes)[posterior.argmax(axis=1)])
+    return _answers("wmv", table, posterior, accuracy, None, iterations, converged)
+
+
+# --- Dawid-Skene -------------------------------------------------------------------------------
+
+
+def _e_step(
+    table: LabelTable, log_prior: FloatArray, log_likelihood_of_label: FloatArray
+) -> tuple[FloatArray, float]:
+    """Posterior over classes per task from per-label log-likelihoods (n x classes).
+
+    Returns the posterior and the data log-likelihood.
+    """
+    k = table.n_classes
+    log_post = np.empty((table.n_tasks, k))
+    for c in range(k):
+        log_post[:, c] = np.bincount(
+            table.task, weights=log_likelihood_of_label[:, c], minlength=table.n_tasks
+        )
+    log_post += log_prior
+    norm = logsumexp(log_post, axis=1, keepdims=True)
+    return np.exp(log_post - norm), float(norm.sum())
+
+
+def _em(
+    table: LabelTable,
+    gold: Gold | None,
+    m_step: Callable[[FloatArray], tuple[FloatArray, FloatArray]],
+    *,
+    tol: float,
+    max_iter: int,
+) -> tuple[FloatArray, int, bool]:
+    """EM from the majority-vote posterior: ``m_step(posterior)`` returns the log class prior
+    and the n x classes log-likelihood of each label under each true class."""
+    gold_tasks, gold_classes = _check(table, gold)
+    posterior = _clamp(_normalise(_counts(table)), gold_tasks, gold_classes)
+    previous = -np.inf
+    for iteration in range(1, max_iter + 1):
+        log_prior, per_label = m_step(posterior)
+        posterior, loglik = _e_step(table, log_prior, per_label)
+        posterior = _clamp(posterior, gold_tasks, gold_classes)
+        if abs(loglik - previous) <= tol * max(1.0, abs(loglik)):
+            return posterior, iteration, True
+        previous = loglik
+    return posterior, max_iter, False
+
+
+def _log_prior(posterior: FloatArray) -> FloatArray:
+    prior = posterior.sum(axis=0) + SMOOTHING
+    return np.asarray(np.log(prior / prior.sum()), dtype=np.float64)
+
+
+def confusion_matrices(table: LabelTable, posterior: FloatArray) -> FloatArray:
+    """Each worker's smoothed confusion matrix (workers x true class x given label) under
+    ``posterior``: row ``k`` is the distribution of the labels they give when the truth is ``k``."""
+    k = table.n_classes
+    cells = np.empty((table.n_workers, k, k))
+    flat = table.worker * k + table.label
+    for c in range(k):
+        cells[:, c, :] = np.bincount(
+            flat, weights=posterior[table.task, c], minlength=table.n_workers * k
+        ).reshape(table.n_workers, k)
+    cells += SMOOTHING
+    return np.asarray(cells / cells.sum(axis=2, keepdims=True), dtype=np.float64)
+
+
+def dawid_skene(
+    table: LabelTable, *, gold: Gold | None = None, tol: float = TOL, max_iter: int = MAX_ITER
+) -> Answers:
+    """Dawid and Skene's EM with a full confusion matrix per worker."""
+
+    def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
+        log_confusion = np.log(confusion_matrices(table, posterior))
+        return _log_prior(posterior), log_confusion[table.worker, :, table.label]
+
+    posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
+    confusion = confusion_matrices(table, posterior)
+    prior = np.exp(_log_prior(posterior))
+    accuracy = np.einsum("k,wkk->w", prior, confusion)
+    return _answers("dawid-skene", table, posterior, accuracy, confusion, iterations, converged)
+
+
+def _one_coin_confusion(accuracy: FloatArray, k: int) -> FloatArray:
+    off = (1.0 - accuracy) / max(k - 1, 1)
+    confusion = np.repeat(off[:, None, None], k, axis=1).repeat(k, axis=2)
+    confusion[:, np.arange(k), np.arange(k)] = accuracy[:, None]
+    return confusion
+
+
+def one_coin(
+    table: LabelTable, *, gold: Gold | None = None, tol: float = TOL, max_iter: int = MAX_ITER
+) -> Answers:
+    """Dawid-Skene with one accuracy per worker; a wrong label is any other class, evenly."""
+    k = table.n_classes
+
+    def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
+        accuracy = np.clip(_agreement(table, posterior), 1e-6, 1 - 1e-6)
+        per_label = np.repeat(np.log((1 - accuracy) / max(k - 1, 1))[table.worker, None], k, 1)
+        per_label[np.arange(table.n_labels), table.label] = np.log(accuracy)[table.worker]
+        return _log_prior(posterior), per_label
+
+    posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
+    accuracy = np.clip(_agreement(table, posterior), 1e-6, 1 - 1e-6)
+    return _answers(
+        "one-coin",
+        table,
+        posterior,
+        accuracy,
+        _one_coin_confusion(accuracy, k),
+        iterations,
+        converged,
+    )
+
+
+# --- MACE --------------------------------------------------------------------------------------
+
+
+def mace(
+    table: LabelTable, *, gold: Gold | None = None, tol: float = TOL, max_iter: int = MAX_ITER
+) -> Answers:
+    """MACE: a worker knows the answer with probability theta, else draws from their xi.
+
+    The M-step splits each label into "knew it" and "spammed" by its posterior
+    responsibility; theta and xi are smoothed counts of each (a Beta(1, 1) and a Dirichlet(1)
+    prior), so a worker who always gives one label gets a low theta and a peaked xi, and their
+    labels stop counting.
+    """
+    _check(table, gold)
+    k = table.n_classes
+    rows = np.arange(table.n_labels)
+    theta = np.full(table.n_workers, 0.5)
+    xi = np.full((table.n_workers, k), 1.0 / k)
+
+    def likelihoods() -> FloatArray:
+        spam = (1 - theta)[:, None] * xi  # workers x labels: P(label and spammed)
+        per_label = np.repeat(np.log(spam[table.worker, table.label])[:, None], k, 1)
+        per_label[rows, table.label] = np.log(theta[table.worker] + spam[table.worker, table.label])
+        return per_label
+
+    def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
+        nonlocal theta, xi
+        spam_given = (1 - theta)[table.worker] * xi[table.worker, table.label]
+        knew = posterior[table.task, table.label] * theta[table.worker]
+        knew /= theta[table.worker] + spam_given
+        spammed = 1.0 - knew
+        seen = np.bincount(table.worker, minlength=table.n_workers)
+        theta = (np.bincount(table.worker, knew, table.n_workers) + 1.0) / (seen + 2.0)
+        counts = np.bincount(table.worker * k + table.label, spammed, table.n_workers * k).reshape(
+            table.n_workers, k
+        )
+        xi = (counts + 1.0) / (counts.sum(axis=1, keepdims=True) + k)
+        return _log_prior(posterior), likelihoods()
+
+    posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
+    confusion = (1 - theta)[:, None, None] * xi[:, None, :] + theta[:, None, None] * np.eye(k)
+    prior = np.exp(_log_prior(posterior))
+    accuracy = np.einsum("k,wkk->w", prior, confusion)
+    return _answers("mace", table, posterior, accuracy, confusion, iterations, converged)
+
+
+# --- GLAD --------------------------------------------------------------------------------------
+
+
+def glad(
+    table: LabelTable,
+    *,
+    gold: Gold | None = None,
+    tol: float = 1e-5,
+    max_iter: int = 100,
+    inner_iter: int = 10,
+) -> Answers:
+    """GLAD: a label is right with probability sigmoid(alpha_w * beta_t), else another class.
+
+    alpha (ability, any sign: a negative one is an adversary) has a N(1, 1) prior; beta = exp(s) > 0
+    (1/beta is the task's difficulty) has s ~ N(0, 1), as in the paper. The M-step runs a few
+    L-BFGS iterations on the expected complete-data log-likelihood with its exact gradient
+    (a generalised EM step).
+    """
+    _check(table, gold)
+    k = table.n_classes
+    log_off = np.log(max(k - 1, 1))
+    params = np.concatenate([np.ones(table.n_workers), np.zeros(table.n_tasks)])
+
+    def split(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return x[: table.n_workers], x[table.n_workers :]
+
+    def objective(x: FloatArray, correct: FloatArray) -> tuple[float, FloatArray]:
+        alpha, s = split(x)
+        beta = np.exp(s)
+        z = alpha[table.worker] * beta[table.task]
+        value = correct @ log_expit(z) + (1 - correct) @ (log_expit(-z) - log_off)
+        value -= 0.5 * np.sum((alpha - 1.0) ** 2) + 0.5 * np.sum(s**2)
+        residual = correct - expit(z)
+        d_alpha = np.bincount(table.worker, residual * beta[table.task], table.n_workers) - (
+            alpha - 1.0
+        )
+        d_s = np.bincount(table.task, residual * alpha[table.worker], table.n_tasks) * beta - s
+        return -float(value), -np.concatenate([d_alpha, d_s])
+
+    def likelihoods() -> FloatArray:
+        alpha, s = split(params)
+        z = alpha[table.worker] * np.exp(s)[table.task]
+        per_label = np.repeat((log_expit(-z) - log_off)[:, None], k, 1)
+        per_label[np.arange(table.n_labels), table.label] = log_expit(z)
+        return per_label
+
+    def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
+        nonlocal params
+        correct = posterior[table.task, table.label]
+        result = minimize(
+            objective,
+            params,
+            args=(correct,),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": inner_iter},
+        )
+        params = np.asarray(result.x, dtype=np.float64)
+        return _log_prior(posterior), likelihoods()
+
+    posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
+    alpha, s = split(params)
+    z = alpha[table.worker] * np.exp(s)[table.task]
+    right = np.bincount(table.worker, expit(z), table.n_workers)
+    accuracy = right / np.maximum(np.bincount(table.worker, minlength=table.n_workers), 1)
+    return _answers("glad", table, posterior, accuracy, None, iterations, converged)
