@@ -1,4 +1,4 @@
-"""The ``crewline`` command: serve, demo, db, users, tokens."""
+"""The ``crewline`` command: serve, demo, db, users, tokens, jobs, tasks, quality."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from crewline.jobs import Jobs
 from crewline.people import service as people
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.projects import service as projects
+from crewline.quality import commands as quality_commands
 from crewline.tasks import imports as task_imports
 from crewline.tasks import ingest
 from crewline.tasks.schemas import MAX_BATCH, IngestReport
@@ -47,6 +48,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(quality_commands.app, name="quality")
 console = Console()
 CLI_ACTOR = Actor.system("cli")
 
