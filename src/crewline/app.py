@@ -41,6 +41,9 @@ from crewline.people.embedding import Embedder, WordLlamaEmbedder
 from crewline.people.pages import PersonPanels
 from crewline.projects import api as projects_api
 from crewline.projects import pages as projects_pages
+from crewline.quality import api as quality_api
+from crewline.quality import pages as quality_pages
+from crewline.quality import refresh as quality_refresh
 from crewline.routing import api as routing_api
 from crewline.routing import pages as routing_pages
 from crewline.routing.eligibility import EligibilityCache
@@ -199,6 +202,13 @@ def create_app(
             run=webhooks_delivery.job(allow_private=settings.webhooks_may_reach_private),
         )
     )
+    jobs.add(
+        Job(
+            "quality.refresh",
+            every_seconds=settings.quality_refresh_seconds,
+            run=quality_refresh.job(app.state.embedder),
+        )
+    )
     for module in (
         auth_api,
         orgs_api,
@@ -209,11 +219,13 @@ def create_app(
         routing_api,
         audit_api,
         webhooks_api,
+        quality_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
-    for pages in (auth_pages, home_pages, people_pages, audit_pages, routing_pages):
+    for pages in (auth_pages, home_pages, people_pages, audit_pages, routing_pages, quality_pages):
         app.include_router(pages.router, include_in_schema=False)
         pages.register_navigation(app.state.navigation)
     projects_pages.register_panels(app.state.person_panels)
+    quality_pages.register_panels(app.state.person_panels)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -99,6 +99,13 @@ class Settings(BaseSettings):
         "projects (0: work them out on every request). Pauses, membership and project status "
         "apply at once regardless; tier, language and skill changes wait up to this long.",
     )
+    quality_refresh_seconds: float = Field(
+        60,
+        ge=5,
+        le=86_400,
+        description="How often the quality job recomputes the figures of projects with new "
+        "labels (consensus, worker figures, drift, review queue, holds below the bar).",
+    )
     page_size: int = Field(50, ge=5, le=500, description="Default rows per page in tables.")
 
     @model_validator(mode="after")

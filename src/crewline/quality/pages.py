@@ -1,0 +1,123 @@
+"""Quality pages: every project's figures at a glance, one project's dashboard, a worker's panel.
+
+Every number shown comes from the refresh's stored figures (``quality.service``); nothing is
+computed in a template. Client viewers see their own projects with pseudonymous worker ids.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from crewline.auth.deps import Principal, SessionDep, require
+from crewline.auth.roles import STAFF, Role
+from crewline.db import utcnow
+from crewline.people.models import Person
+from crewline.people.pages import PersonPanel, PersonPanels
+from crewline.projects import service as projects
+from crewline.projects.access import visible_project
+from crewline.quality import service
+from crewline.tasks.export import pseudonym
+from crewline.validation import Id
+from crewline.web.navigation import Navigation
+from crewline.web.tables import Column, page_request
+from crewline.web.templating import render
+
+router = APIRouter()
+Viewer = Annotated[Principal, Depends(require(*STAFF, Role.client_viewer))]
+Editor = Annotated[Principal, Depends(require(Role.admin, Role.ops_manager, Role.reviewer))]
+
+LEADERBOARD = [
+    Column("name", "Worker"),
+    Column("gold_low", "Gold accuracy (95 % interval)", sort="gold_low", numeric=True),
+    Column("gold_seen", "Gold seen", sort="gold_seen", numeric=True),
+    Column("agreement", "Agrees with consensus", sort="agreement", numeric=True),
+    Column("model_accuracy", "Model accuracy", sort="model_accuracy", numeric=True),
+    Column("labels", "Labels", sort="labels", numeric=True),
+    Column("speed", "Labels per hour", sort="speed", numeric=True),
+]
+
+
+def register_navigation(nav: Navigation) -> None:
+    """Staff and client viewers see quality."""
+    nav.add("Quality", "/quality", {*STAFF, Role.client_viewer}, order=40)
+
+
+def register_panels(panels: PersonPanels) -> None:
+    """A worker's quality figures on their person page."""
+    panels.add(PersonPanel(title="Quality", render=_person_panel, order=20))
+
+
+def _person_panel(
+    session: Session, principal: Principal, person: Person
+) -> tuple[str, dict[str, Any]] | None:
+    figures = service.person_figures(session=session, person_id=person.id)
+    if not figures:
+        return None
+    return "quality/_person.html", {"figures": figures}
+
+
+@router.get("/quality")
+def quality_index(request: Request, session: SessionDep, caller: Viewer) -> Response:
+    """Every visible project with its headline quality figures."""
+    client_id = caller.user.organization_id if caller.role is Role.client_viewer else None
+    rows = [
+        (project, service.summary(session=session, project=project))
+        for project in projects.list_projects(session=session, client_id=client_id)
+    ]
+    return render(request, "quality/index.html", {"rows": rows}, principal=caller)
+
+
+@router.get("/quality/projects/{project_id:int}")
+def dashboard(request: Request, project_id: Id, session: SessionDep, caller: Viewer) -> Response:
+    """One project's quality: headline figures, series, alerts and the worker leaderboard."""
+    project = visible_project(session=session, principal=caller, project_id=project_id)
+    page = page_request(request, sorts=service.SORTS, default_sort="gold_low", default_per_page=25)
+    if "dir" not in request.query_params:
+        page = type(page)(page=page.page, per_page=page.per_page, sort=page.sort, direction="desc")
+    board, names = service.leaderboard(session=session, project_id=project.id, page=page)
+    if caller.role is Role.client_viewer:
+        secret: str = request.app.state.secret_key
+        names = {
+            person_id: pseudonym(secret_key=secret, project_id=project.id, person_id=person_id)
+            for person_id in names
+        }
+    points = service.series(session=session, project_id=project.id)
+    return render(
+        request,
+        "quality/dashboard.html",
+        {
+            "project": project,
+            "summary": service.summary(session=session, project=project),
+            "days": [p.day.date().isoformat() for p in points],
+            "series": [
+                {"name": "Gold accuracy", "values": [p.gold_accuracy for p in points]},
+                {"name": "Agreement with consensus", "values": [p.agreement for p in points]},
+            ],
+            "labels_per_day": [p.labels for p in points],
+            "alerts": service.alerts(session=session, project_id=project.id),
+            "board": board,
+            "names": names,
+            "columns": LEADERBOARD,
+            "may_edit": caller.role in {Role.admin, Role.ops_manager, Role.reviewer},
+            "show_people": caller.role is not Role.client_viewer,
+        },
+        principal=caller,
+    )
+
+
+@router.post("/quality/alerts/{alert_id:int}/acknowledge")
+def acknowledge(
+    alert_id: Id,
+    session: SessionDep,
+    caller: Editor,
+    project_id: Annotated[int, Form(ge=1)],
+) -> Response:
+    """Mark an alert seen, then back to its project's dashboard."""
+    service.do_acknowledge_alert(
+        session=session, actor=caller.actor, alert_id=alert_id, project_ids=None, now=utcnow()
+    )
+    return RedirectResponse(f"/quality/projects/{project_id}#alerts", status_code=303)
