@@ -148,3 +148,11 @@ def test_calibrated_confidences_estimate_the_true_error_rate() -> None:
     wrong = rng.random(confidence.size) > confidence
     estimate = label_errors.estimate(confidence)
     assert estimate is not None and estimate.low <= wrong.mean() <= estimate.high
+
+
+def test_gold_based_error_rate_counts_missed_keys_with_wilson() -> None:
+    estimate = label_errors.from_gold([True] * 8 + [False] * 2)
+    assert estimate is not None
+    assert (estimate.rate, estimate.basis, estimate.tasks) == (0.2, "gold", 10)
+    assert (estimate.low, estimate.high) == pytest.approx(beta.wilson(2, 10))
+    assert label_errors.from_gold([]) is None

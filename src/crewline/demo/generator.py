@@ -50,6 +50,9 @@ from crewline.people import service as people
 from crewline.people.embedding import Embedder
 from crewline.people.models import Classification, Person, Tier, WorkerStatus
 from crewline.people.schemas import LanguageSkill, PersonCreate, WorkerFields, WorkerUpdate
+from crewline.projects.models import ProjectStatus
+from crewline.quality import refresh as quality_refresh
+from crewline.quality import service as quality
 from crewline.validation import CEFR_LEVELS
 
 T = TypeVar("T")
@@ -253,6 +256,7 @@ def build(
         + sum(status_counts.values())
         + len(demo_projects.PROJECTS)
         + demo_work.PROGRESS_UNITS
+        + len(demo_projects.PROJECTS)
     )
     try:
         b.fakers = make_fakers(b.rng)
@@ -279,6 +283,7 @@ def build(
             scale=scale,
             progress=b.progress,
         )
+        held = measure_quality(b, demos)
     finally:
         b.progress.stop()
     kinds = Counter(o.kind for o in organizations.values())
@@ -295,8 +300,34 @@ def build(
         "tasks": history.tasks,
         "gold tasks": history.gold_tasks,
         "annotations": history.submitted,
+        "held below the gold bar": held,
     }
     return DemoSummary(seconds=time.perf_counter() - started, counts=counts)
+
+
+#: The demo's gold bar: live projects hold back workers under it (the careless and the
+#: fraudulent ones the simulation planted), so the quality pages show holds and alerts.
+DEMO_GOLD_BAR = 0.7
+
+
+def measure_quality(b: _Build, demos: list[demo_projects.DemoProject]) -> int:
+    """Set a gold bar on live projects and compute every project's quality figures once, as
+    the quality job would; returns how many workers the bar held back."""
+    held = 0
+    for demo in demos:
+        if demo.project.status is ProjectStatus.live:
+            quality.do_update_settings(
+                session=b.session,
+                actor=b.actor,
+                project_id=demo.project.id,
+                changes={"min_gold_accuracy": DEMO_GOLD_BAR, "min_gold_seen": 8},
+            )
+        done = quality_refresh.refresh_project(
+            session=b.session, project_id=demo.project.id, now=b.now, embedder=b.embedder
+        )
+        held += done.held
+        b.progress.advance("Quality figures")
+    return held
 
 
 def make_fakers(rng: np.random.Generator) -> dict[str, Faker]:

@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from crewline.annotation import AnnotationType
 from crewline.annotation.scoring import gold_matches
 from crewline.annotation.types import LabelSchema, SingleLabelSchema, SpansSchema
 from crewline.audit.schemas import Actor
@@ -112,7 +113,7 @@ def refresh_project(
     final.update(_adjudicated(session, project_id))
     agreement = _agreement(labels, schema, final)
 
-    _store_consensus(session, project_id, result, final, labels.gold, now)
+    _store_consensus(session, project_id, schema, result, final, labels.gold, now)
     _store_workers(
         session, project_id, labels, people, seen, scored, accuracy, agreement, result, now
     )
@@ -120,7 +121,7 @@ def refresh_project(
 
     review_opened, more_labels = _queue_reviews(session, project, settings, result, labels, now)
     alerts = _drift_alerts(session, project_id, labels, agreement, now)
-    alerts += _error_rate_alert(session, project_id, settings, result, labels.gold, now)
+    alerts += _error_rate_alert(session, project, settings, now)
     held = _hold_below_bar(session, project_id, settings, people, seen, accuracy.mean, now)
     session.commit()
     return Refreshed(
@@ -251,12 +252,18 @@ def _agreement(labels: ProjectLabels, schema: LabelSchema, final: Mapping[int, A
 def _store_consensus(
     session: Session,
     project_id: int,
+    schema: LabelSchema,
     result: consensus.Consensus,
     final: Mapping[int, Any],
     gold: Mapping[int, Any],
     now: datetime,
 ) -> None:
-    """Replace the project's final answers: inferred, adjudicated, or the gold key."""
+    """Replace the project's final answers: inferred, adjudicated, or the gold key.
+
+    A gold task's row holds its key as the answer and, as confidence, how well the crowd's own
+    answer matched the key (``gold_matches``; 1 for single labels, whose inference clamps
+    gold): what the gold-based label error rate reads.
+    """
     decided = set(final) - set(result.task.tolist())
     session.execute(delete(TaskConsensus).where(TaskConsensus.project_id == project_id))
     rows = []
@@ -267,16 +274,21 @@ def _store_consensus(
         result.n_labels.tolist(),
         strict=True,
     ):
-        adjudicated = final[task_id] is not answer
-        source = "adjudicated" if adjudicated else result.method
+        key = gold.get(task_id)
+        if final[task_id] is not answer:
+            value, score, source = final[task_id], 1.0, "adjudicated"
+        elif key is not None:
+            value, score, source = key, gold_matches(schema, answer, key), "gold"
+        else:
+            value, score, source = answer, confidence, result.method
         rows.append(
             {
                 "task_id": task_id,
                 "project_id": project_id,
-                "answer": final[task_id],
-                "confidence": 1.0 if adjudicated else confidence,
+                "answer": value,
+                "confidence": score,
                 "n_labels": n,
-                "source": "gold" if task_id in gold and not adjudicated else source,
+                "source": source,
                 "computed_at": now,
             }
         )
@@ -647,26 +659,45 @@ def _drift_alerts(
     return raised
 
 
+def project_error_rate(
+    *, session: Session, project_id: int, single_label: bool
+) -> label_errors.ErrorRate | None:
+    """The estimated share of wrong final labels, from the stored final answers.
+
+    Single labels: the truth-inference posterior (mean doubt of non-gold answers), which gold
+    clamping calibrates. Other types have no calibrated posterior, so gold measures it: the
+    share of gold tasks whose crowd answer missed the key.
+    """
+    rows = session.execute(
+        select(TaskConsensus.source, TaskConsensus.confidence).where(
+            TaskConsensus.project_id == project_id
+        )
+    ).all()
+    if single_label:
+        return label_errors.estimate([c for source, c in rows if source != "gold"])
+    return label_errors.from_gold([c >= AGREES for source, c in rows if source == "gold"])
+
+
 def _error_rate_alert(
-    session: Session,
-    project_id: int,
-    settings: QualitySettings,
-    result: consensus.Consensus,
-    gold: Mapping[int, Any],
-    now: datetime,
+    session: Session, project: Project, settings: QualitySettings, now: datetime
 ) -> int:
     """An alert when the estimated share of wrong final labels passes the project's warning."""
-    keep = ~np.isin(result.task, np.fromiter(gold, np.int64, len(gold)))
-    estimate = label_errors.estimate(result.confidence[keep])
+    session.flush()
+    estimate = project_error_rate(
+        session=session,
+        project_id=project.id,
+        single_label=project.annotation_type is AnnotationType.SINGLE_LABEL,
+    )
     if estimate is None or not estimate.exceeds(settings.error_rate_warning):
         return 0
     return _alert(
         session,
-        project_id,
+        project.id,
         None,
         "error_rate",
         f"estimated label error rate {estimate.rate:.1%} (95% interval {estimate.low:.1%}"
-        f" to {estimate.high:.1%}) is above the warning level {settings.error_rate_warning:.1%}",
-        {"rate": round(estimate.rate, 4), "tasks": estimate.tasks},
+        f" to {estimate.high:.1%}, {estimate.tasks} tasks) is above the warning level "
+        f"{settings.error_rate_warning:.1%}",
+        {"rate": round(estimate.rate, 4), "tasks": estimate.tasks, "basis": estimate.basis},
         now,
     )

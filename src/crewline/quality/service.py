@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crewline.annotation import AnnotationType
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
 from crewline.errors import Conflict, NotFound
@@ -32,7 +33,7 @@ from crewline.quality.models import (
     TaskConsensus,
     WorkerQuality,
 )
-from crewline.quality.refresh import settings_of
+from crewline.quality.refresh import project_error_rate, settings_of
 from crewline.web.tables import PageRequest, PageResult, SortKey, paginate
 
 
@@ -76,7 +77,7 @@ def summary(*, session: Session, project: Project) -> Summary:
             func.max(TaskConsensus.computed_at),
         ).where(TaskConsensus.project_id == project.id)
     ).one()
-    estimate = error_rate_of(session=session, project_id=project.id)
+    estimate = error_rate_of(session=session, project=project)
     return Summary(
         project_id=project.id,
         computed_at=computed,
@@ -113,16 +114,13 @@ def _count(session: Session, entity: type[Any], *where: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(entity).where(*where)) or 0)
 
 
-def error_rate_of(*, session: Session, project_id: int) -> label_errors.ErrorRate | None:
-    """The project's estimated label error rate from its non-gold final answers' confidence."""
-    confidences = list(
-        session.scalars(
-            select(TaskConsensus.confidence).where(
-                TaskConsensus.project_id == project_id, TaskConsensus.source != "gold"
-            )
-        )
+def error_rate_of(*, session: Session, project: Project) -> label_errors.ErrorRate | None:
+    """The project's estimated label error rate (see ``refresh.project_error_rate``)."""
+    return project_error_rate(
+        session=session,
+        project_id=project.id,
+        single_label=project.annotation_type is AnnotationType.SINGLE_LABEL,
     )
-    return label_errors.estimate(confidences)
 
 
 def series(*, session: Session, project_id: int, person_id: int | None = None) -> list[DayPoint]:
