@@ -15,7 +15,8 @@ from crewline.people.access import ensure_visible
 from crewline.people.models import Person
 from crewline.projects.access import visible_project
 from crewline.quality import refresh, service
-from crewline.quality.figures import (
+from crewline.quality.models import AlertStatus, TaskConsensus
+from crewline.quality.schemas import (
     AlertRead,
     ConsensusRead,
     DayPointRead,
@@ -26,7 +27,6 @@ from crewline.quality.figures import (
     WorkerPage,
     WorkerQualityRead,
 )
-from crewline.quality.models import AlertStatus, TaskConsensus
 from crewline.tasks.export import pseudonym
 from crewline.validation import Id
 from crewline.web.tables import PageRequest

@@ -594,6 +594,28 @@ def do_set_required_labels(
     return task
 
 
+def do_make_gold(*, session: Session, actor: Actor, task_id: int, answer: Any) -> Task:
+    """Make a task gold with ``answer`` (a normal-form value) as its key; the caller commits.
+
+    Review promotes adjudicated answers this way. Routing mixes the task into later work at
+    the project's gold rate; labels it already has keep their state.
+    """
+    task = get_task(session=session, task_id=task_id)
+    if task.is_gold:
+        raise Conflict(f"task {task_id} is already gold")
+    task.is_gold, task.gold_answer = True, answer
+    audit.record(
+        session=session,
+        actor=actor,
+        action="task.make_gold",
+        entity_type="task",
+        entity_id=task_id,
+        after={"gold_answer": answer},
+    )
+    session.flush()
+    return task
+
+
 def do_flag(*, session: Session, person_id: int, assignment_id: int, data: FlagIn) -> TaskFlag:
     """A worker raises an edge case or a guideline question on a task they hold or held."""
     assignment = own_assignment(session=session, person_id=person_id, assignment_id=assignment_id)

@@ -1,4 +1,4 @@
-"""Quality figures as the API returns and accepts them (pydantic models)."""
+"""Quality as the API returns and accepts it (pydantic models): figures, settings, review."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crewline.quality.models import AlertStatus, Method
+from crewline.quality.models import AlertStatus, Method, ReviewReason, ReviewStatus
+from crewline.quality.review import Action
 
 
 class SummaryRead(BaseModel):
@@ -141,3 +142,85 @@ class RefreshRead(BaseModel):
     alerts: int
     held: int
     seconds: float
+
+
+# --- review and adjudication ---------------------------------------------------------------------
+
+
+class ReviewLabelRead(BaseModel):
+    """One worker's label on a task under review."""
+
+    person_id: int
+    worker: str
+    value: Any
+    state: str
+
+
+class ReviewItemRead(BaseModel):
+    """A review item with its task, labels and current final answer."""
+
+    id: int
+    task_id: int
+    external_id: str
+    project_id: int
+    reason: ReviewReason
+    detail: str
+    status: ReviewStatus
+    answer: Any
+    note: str | None
+    promoted_to_gold: bool
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    data: dict[str, Any]
+    labels: list[ReviewLabelRead]
+    consensus: Any
+    consensus_confidence: float | None
+
+
+class ReviewPage(BaseModel):
+    """One page of a review queue."""
+
+    total: int
+    items: list[ReviewItemRead]
+
+
+class Decision(BaseModel):
+    """A reviewer's decision: accept the consensus, correct it, or escalate with a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    answer: Any = None
+    note: str | None = Field(None, max_length=5000)
+
+
+class QuestionRead(BaseModel):
+    """A guideline question from the workspace."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    task_id: int
+    project_id: int
+    body: str
+    guideline_version: int
+    status: str
+    answer: str | None
+    created_at: datetime
+
+
+class QuestionAnswer(BaseModel):
+    """The answer to a guideline question, optionally with new guidelines to publish."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer: str = Field(min_length=1, max_length=5000)
+    guidelines: str | None = Field(None, min_length=1, max_length=200_000)
+
+
+class QuestionAnswered(BaseModel):
+    """The answered question and the guideline version it produced, if any."""
+
+    question: QuestionRead
+    guideline_version: int | None
