@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from random import Random
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,9 +28,11 @@ def label_everything(
 ) -> datetime:
     """Claim and submit every task (gold first, then the rest) the worker can get.
 
-    ``answer`` gives the worker's value for a task; each submission is ``step`` after the
-    previous one. Returns the time after the last submission.
+    ``answer`` gives the worker's value for a task; submissions are ``step`` apart on average,
+    jittered like a person's (seeded by the worker, so runs repeat; a constant gap would look
+    like a bot to the timing signal). Returns the time after the last submission.
     """
+    rng = Random(person_id)
     for gold in (True, False):
         while True:
             leased = tasks.claim(
@@ -56,5 +59,5 @@ def label_everything(
                 now=now,
             )
             session.commit()
-            now += step
+            now += step * rng.uniform(0.5, 1.5)
     return now

@@ -572,3 +572,14 @@ def pool_summary(*, session: Session, vendor_id: int | None = None) -> dict[str,
             query = query.where(Person.vendor_id == vendor_id)
         summary[name] = {str(getattr(k, "value", k)): int(n) for k, n in session.execute(query)}
     return summary
+
+
+def names(*, session: Session, person_ids: set[int]) -> dict[int, str]:
+    """Full names by person id, in one query (for tables that list people by id)."""
+    if not person_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Person.id, Person.full_name).where(Person.id.in_(sorted(person_ids)))
+        ).all()
+    )

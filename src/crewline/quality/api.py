@@ -10,16 +10,19 @@ from sqlalchemy import select
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
 from crewline.db import utcnow
-from crewline.errors import InvalidInput
+from crewline.errors import InvalidInput, NotFound
 from crewline.people.access import ensure_visible
 from crewline.people.models import Person
+from crewline.projects import service as projects
 from crewline.projects.access import visible_project
-from crewline.quality import refresh, service
-from crewline.quality.models import AlertStatus, TaskConsensus
+from crewline.quality import fraud_flags, refresh, service
+from crewline.quality.models import AlertStatus, FlagDecision, TaskConsensus
 from crewline.quality.schemas import (
     AlertRead,
     ConsensusRead,
     DayPointRead,
+    FlagDecisionIn,
+    FraudFlagRead,
     RefreshRead,
     SettingsRead,
     SettingsUpdate,
@@ -178,3 +181,47 @@ def refresh_now(request: Request, project_id: Id, session: SessionDep, caller: E
     return refresh.refresh_project(
         session=session, project_id=project_id, now=utcnow(), embedder=request.app.state.embedder
     )
+
+
+@router.get("/projects/{project_id:int}/fraud-flags", response_model=list[FraudFlagRead])
+def read_flags(
+    project_id: Id,
+    session: SessionDep,
+    caller: Editor,
+    status: FlagDecision | None = FlagDecision.open,
+) -> object:
+    """Fraud and carelessness flags, most severe first (open ones unless ``status`` says)."""
+    visible_project(session=session, principal=caller, project_id=project_id)
+    return fraud_flags.flags(session=session, project_id=project_id, status=status)
+
+
+@router.post("/fraud-flags/{flag_id:int}/decide", response_model=FraudFlagRead)
+def decide_flag(flag_id: Id, data: FlagDecisionIn, session: SessionDep, caller: Manager) -> object:
+    """Confirm or dismiss a flag; a confirmation may hold the worker back from the project and
+    exclude their labels from consensus (from the next refresh)."""
+    return fraud_flags.do_decide(
+        session=session,
+        actor=caller.actor,
+        flag_id=flag_id,
+        decision=data.decision,
+        note=data.note,
+        hold=data.hold,
+        exclude_labels=data.exclude_labels,
+        now=utcnow(),
+    )
+
+
+@router.delete("/projects/{project_id:int}/holds/{person_id:int}", status_code=204)
+def release_hold(project_id: Id, person_id: Id, session: SessionDep, caller: Manager) -> None:
+    """Lift a quality hold: the worker receives the project's tasks again (404 if not on it)."""
+    visible_project(session=session, principal=caller, project_id=project_id)
+    member = projects.do_set_hold(
+        session=session,
+        actor=caller.actor,
+        project_id=project_id,
+        person_id=person_id,
+        reason=None,
+        now=utcnow(),
+    )
+    if member is None:
+        raise NotFound(f"person {person_id} is not on project {project_id}")

@@ -129,3 +129,18 @@ def _sorted_classes(labels: Sequence[Hashable]) -> tuple[Any, ...]:
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in distinct):
         return tuple(sorted(distinct, key=float))
     return tuple(sorted(distinct, key=str))
+
+
+def group_medians(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
+    """The median of ``values`` in each group ``0..n_groups-1`` (nan for an empty group), from
+    one sort rather than a pass per group."""
+    out = np.full(n_groups, np.nan)
+    if not values.size:
+        return out
+    order = np.lexsort((values, codes))
+    codes, values = codes[order], values[order]
+    present, starts, counts = np.unique(codes, return_index=True, return_counts=True)
+    low = values[starts + (counts - 1) // 2]
+    high = values[starts + counts // 2]
+    out[present] = (low + high) / 2
+    return out

@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
 from crewline.db import utcnow
+from crewline.errors import InvalidInput
+from crewline.people import service as people
 from crewline.people.models import Person
 from crewline.people.pages import PersonPanel, PersonPanels
 from crewline.projects import service as projects
 from crewline.projects.access import visible_project
-from crewline.quality import service
+from crewline.quality import fraud_flags, service
+from crewline.quality.models import FlagDecision
 from crewline.tasks.export import pseudonym
 from crewline.validation import Id
 from crewline.web.navigation import Navigation
@@ -29,6 +32,7 @@ from crewline.web.templating import render
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(require(*STAFF, Role.client_viewer))]
 Editor = Annotated[Principal, Depends(require(Role.admin, Role.ops_manager, Role.reviewer))]
+Manager = Annotated[Principal, Depends(require(Role.admin, Role.ops_manager))]
 
 LEADERBOARD = [
     Column("name", "Worker"),
@@ -121,3 +125,58 @@ def acknowledge(
         session=session, actor=caller.actor, alert_id=alert_id, project_ids=None, now=utcnow()
     )
     return RedirectResponse(f"/quality/projects/{project_id}#alerts", status_code=303)
+
+
+@router.get("/quality/projects/{project_id:int}/flags")
+def flags_page(request: Request, project_id: Id, session: SessionDep, caller: Editor) -> Response:
+    """The project's fraud and carelessness flags with their evidence and decision forms."""
+    project = visible_project(session=session, principal=caller, project_id=project_id)
+    raw = request.query_params.get("status") or "open"
+    status = None if raw == "all" else _status(raw)
+    rows = fraud_flags.flags(session=session, project_id=project.id, status=status)
+    names = people.names(session=session, person_ids={f.person_id for f in rows})
+    return render(
+        request,
+        "quality/flags.html",
+        {
+            "project": project,
+            "flags": rows,
+            "names": names,
+            "status": raw,
+            "may_decide": caller.role in {Role.admin, Role.ops_manager},
+        },
+        principal=caller,
+    )
+
+
+def _status(raw: str) -> FlagDecision:
+    try:
+        return FlagDecision(raw)
+    except ValueError:
+        raise InvalidInput(
+            "status", f"{raw!r} is not one of open, confirmed, dismissed, all"
+        ) from None
+
+
+@router.post("/quality/flags/{flag_id:int}")
+def decide_flag(
+    flag_id: Id,
+    session: SessionDep,
+    caller: Manager,
+    decision: Annotated[fraud_flags.Decision, Form()],
+    note: Annotated[str, Form(max_length=1000)] = "",
+    hold: Annotated[bool, Form()] = False,
+    exclude_labels: Annotated[bool, Form()] = False,
+) -> Response:
+    """Confirm or dismiss a flag from the page, then back to the flags."""
+    flag = fraud_flags.do_decide(
+        session=session,
+        actor=caller.actor,
+        flag_id=flag_id,
+        decision=decision,
+        note=note.strip() or None,
+        hold=hold,
+        exclude_labels=exclude_labels,
+        now=utcnow(),
+    )
+    return RedirectResponse(f"/quality/projects/{flag.project_id}/flags", status_code=303)

@@ -30,8 +30,8 @@ from crewline.audit.schemas import Actor
 from crewline.people.embedding import Embedder
 from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectStatus
-from crewline.quality import beta, consensus, control, label_errors
-from crewline.quality.data import FloatArray
+from crewline.quality import beta, consensus, control, fraud_flags, label_errors
+from crewline.quality.data import FloatArray, group_medians
 from crewline.quality.labels import ProjectLabels, load
 from crewline.quality.models import (
     AlertStatus,
@@ -66,6 +66,7 @@ class Refreshed:
     review_opened: int
     more_labels: int
     alerts: int
+    flags: int
     held: int
     seconds: float
 
@@ -109,6 +110,9 @@ def refresh_project(
         task_data=data,
         embedder=embedder,
     )
+    flags = fraud_flags.store(
+        session, project_id, fraud_flags.detect(labels, schema, result, embedder), now
+    )
     final = dict(zip(result.task.tolist(), result.answer, strict=True))
     final.update(_adjudicated(session, project_id))
     agreement = _agreement(labels, schema, final)
@@ -132,6 +136,7 @@ def refresh_project(
         review_opened=review_opened,
         more_labels=more_labels,
         alerts=alerts,
+        flags=flags,
         held=held,
         seconds=time.perf_counter() - started,
     )
@@ -183,23 +188,6 @@ def _per_person(
     """Sum ``values`` by person, in the order of ``people`` (sorted ids)."""
     codes = np.searchsorted(people, person)
     return np.bincount(codes, weights=values, minlength=people.size).astype(np.float64)
-
-
-def _medians(
-    people: np.ndarray[Any, Any], person: np.ndarray[Any, Any], values: FloatArray
-) -> FloatArray:
-    """Median of ``values`` by person, in the order of ``people`` (nan for none), by one sort."""
-    out = np.full(people.size, np.nan)
-    if not values.size:
-        return out
-    codes = np.searchsorted(people, person)
-    order = np.lexsort((values, codes))
-    codes, values = codes[order], values[order]
-    present, starts, counts = np.unique(codes, return_index=True, return_counts=True)
-    low = values[starts + (counts - 1) // 2]
-    high = values[starts + counts // 2]
-    out[present] = (low + high) / 2
-    return out
 
 
 def _task_data(
@@ -329,7 +317,9 @@ def _store_workers(
     n_timed = _per_person(people, labels.person[timed], np.ones(int(timed.sum())))
     session.execute(delete(WorkerQuality).where(WorkerQuality.project_id == project_id))
     rows = []
-    medians = _medians(people, labels.person[timed], labels.seconds[timed])
+    medians = group_medians(
+        np.searchsorted(people, labels.person[timed]), labels.seconds[timed], people.size
+    )
     for i, person_id in enumerate(people.tolist()):
         model = result.workers.get(person_id)
         rows.append(

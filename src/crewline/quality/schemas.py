@@ -7,7 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crewline.quality.models import AlertStatus, Method, ReviewReason, ReviewStatus
+from crewline.quality.fraud_flags import Decision as FlagVerdict
+from crewline.quality.models import (
+    AlertStatus,
+    FlagDecision,
+    Method,
+    ReviewReason,
+    ReviewStatus,
+    Severity,
+)
 from crewline.quality.review import Action
 
 
@@ -140,6 +148,7 @@ class RefreshRead(BaseModel):
     review_opened: int
     more_labels: int
     alerts: int
+    flags: int
     held: int
     seconds: float
 
@@ -224,3 +233,37 @@ class QuestionAnswered(BaseModel):
 
     question: QuestionRead
     guideline_version: int | None
+
+
+# --- fraud and carelessness flags ----------------------------------------------------------------
+
+
+class FraudFlagRead(BaseModel):
+    """A signal about one worker, with its evidence and what a person decided."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project_id: int
+    person_id: int
+    signal: str
+    severity: Severity
+    score: float
+    evidence: dict[str, Any]
+    status: FlagDecision
+    exclude_labels: bool
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str | None
+
+
+class FlagDecisionIn(BaseModel):
+    """Confirm or dismiss a flag; confirming may hold the worker and exclude their labels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: FlagVerdict
+    note: str | None = Field(None, max_length=1000)
+    hold: bool = False
+    exclude_labels: bool = False

@@ -18,7 +18,7 @@ from crewline.annotation import AnnotationType
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
 from crewline.errors import Conflict, NotFound
-from crewline.people.models import Person
+from crewline.people import service as people
 from crewline.projects.models import Project
 from crewline.quality import label_errors
 from crewline.quality.models import (
@@ -170,11 +170,7 @@ def leaderboard(
         SORTS,
         WorkerQuality.person_id,
     )
-    ids = [row.person_id for row in result.items]
-    names = dict(
-        session.execute(select(Person.id, Person.full_name).where(Person.id.in_(ids))).all()
-    )
-    return result, names
+    return result, people.names(session=session, person_ids={r.person_id for r in result.items})
 
 
 def person_figures(*, session: Session, person_id: int) -> list[tuple[WorkerQuality, str]]:

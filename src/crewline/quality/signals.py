@@ -1,0 +1,268 @@
+"""Carelessness and fraud signals, each with a score, a severity and the numbers behind it.
+
+Every signal compares a worker with the project's own norm, so one bar serves projects with
+short and long tasks. A signal is evidence for a human, never a verdict: the flag queue shows
+it and a person confirms or dismisses it.
+
+=================  ============================================================================
+signal             what fires it
+=================  ============================================================================
+``fast``           median robust z-score of log time on task (median/MAD of the project) at or
+                   under -2.5 (medium) or -3.5 (high)
+``straight_line``  one label far more often than the project gives it: share at least 0.6 and a
+                   binomial tail probability under 1e-4 (high under 1e-8)
+``duplicate_text`` free-text answers that are near copies (cosine >= 0.95) of other answers
+                   on other tasks: at least 30 % of a worker's answers (high from 60 %)
+``bot_timing``     gaps between consecutive submissions too regular for a person: coefficient
+                   of variation under 0.15 (high under 0.05), over at least 20 gaps
+``collusion``      a pair agreeing on non-gold tasks far more than their accuracies explain
+                   (binomial tail under 1e-6) and sharing at least two identical wrong gold
+                   answers
+=================  ============================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.stats import binom
+
+from crewline.quality.data import FloatArray, IntArray, group_medians
+from crewline.quality.errors import QualityInputError
+
+#: Robust z-scores use the MAD scaled to a normal standard deviation.
+MAD_SCALE = 1.4826
+MIN_TIMED = 10
+MIN_LABELS = 20
+MIN_TEXTS = 5
+MIN_GAPS = 20
+MIN_SHARED = 10
+#: Gaps longer than this start a new sitting and are not timing evidence.
+SITTING_BREAK_SECONDS = 30 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One worker's signal: ``score`` (bigger is more suspicious), severity and evidence."""
+
+    person_id: int
+    signal: str
+    severity: str
+    score: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_lengths(**arrays: npt.NDArray[Any]) -> None:
+    sizes = {name: a.shape[0] for name, a in arrays.items()}
+    if len(set(sizes.values())) > 1:
+        raise QualityInputError(f"arrays differ in length: {sizes}")
+
+
+def fast_answers(person: IntArray, seconds: FloatArray) -> list[Signal]:
+    """Workers whose typical time on task is far below the project's (robust z of log time)."""
+    _check_lengths(person=person, seconds=seconds)
+    timed = np.isfinite(seconds) & (seconds > 0)
+    if timed.sum() < MIN_TIMED:
+        return []
+    logs = np.log(seconds[timed])
+    centre = float(np.median(logs))
+    spread = MAD_SCALE * float(np.median(np.abs(logs - centre)))
+    if spread <= 0:
+        return []
+    z = (logs - centre) / spread
+    people, codes = np.unique(person[timed], return_inverse=True)
+    counts = np.bincount(codes, minlength=people.size)
+    scores = group_medians(codes, z, people.size)
+    typical = group_medians(codes, seconds[timed], people.size)
+    out = []
+    for i in np.flatnonzero((counts >= MIN_TIMED) & (scores <= -2.5)).tolist():
+        out.append(
+            Signal(
+                int(people[i]),
+                "fast",
+                "high" if scores[i] <= -3.5 else "medium",
+                float(-scores[i]),
+                {
+                    "median_seconds": round(float(typical[i]), 2),
+                    "project_median_seconds": round(float(np.exp(centre)), 2),
+                    "robust_z": round(float(scores[i]), 2),
+                    "labels": int(counts[i]),
+                },
+            )
+        )
+    return out
+
+
+def straight_lining(person: IntArray, label: IntArray, n_classes: int) -> list[Signal]:
+    """Workers who give one label far more often than the project's label shares predict."""
+    _check_lengths(person=person, label=label)
+    if not label.size:
+        return []
+    shares = np.bincount(label, minlength=n_classes) / label.size
+    people, codes = np.unique(person, return_inverse=True)
+    counts = np.bincount(codes * n_classes + label, minlength=people.size * n_classes)
+    counts = counts.reshape(people.size, n_classes)
+    totals = counts.sum(axis=1)
+    top = counts.argmax(axis=1)
+    top_count = counts[np.arange(people.size), top]
+    share = top_count / np.maximum(totals, 1)
+    tail = binom.sf(top_count - 1, totals, shares[top])
+    out = []
+    for i in np.flatnonzero((totals >= MIN_LABELS) & (share >= 0.6) & (tail < 1e-4)).tolist():
+        out.append(
+            Signal(
+                int(people[i]),
+                "straight_line",
+                "high" if tail[i] < 1e-8 else "medium",
+                float(-np.log10(max(float(tail[i]), 1e-300))),
+                {
+                    "label_code": int(top[i]),
+                    "share": round(float(share[i]), 3),
+                    "project_share": round(float(shares[top[i]]), 3),
+                    "labels": int(totals[i]),
+                    "p_value": float(tail[i]),
+                },
+            )
+        )
+    return out
+
+
+def duplicate_text(
+    person: IntArray, task: IntArray, embeddings: FloatArray, threshold: float = 0.95
+) -> list[Signal]:
+    """Workers whose free-text answers are near copies of answers to other tasks.
+
+    ``embeddings`` are L2-normalised rows, one per answer. Similarities are computed in blocks
+    of rows, so memory stays at ``block x n`` whatever the number of answers.
+    """
+    _check_lengths(person=person, task=task, embeddings=embeddings)
+    n = embeddings.shape[0]
+    copied = np.zeros(n, dtype=bool)
+    block = 2048
+    for start in range(0, n, block):
+        sims = embeddings[start : start + block] @ embeddings.T
+        same_task = task[start : start + block, None] == task[None, :]
+        sims[same_task] = -1.0  # answers to the same task may rightly agree
+        copied[start : start + block] = (sims >= threshold).any(axis=1)
+    people, codes = np.unique(person, return_inverse=True)
+    answers = np.bincount(codes, minlength=people.size)
+    copies = np.bincount(codes, weights=copied.astype(np.float64), minlength=people.size)
+    share = copies / np.maximum(answers, 1)
+    out = []
+    for i in np.flatnonzero((answers >= MIN_TEXTS) & (share >= 0.3)).tolist():
+        out.append(
+            Signal(
+                int(people[i]),
+                "duplicate_text",
+                "high" if share[i] >= 0.6 else "medium",
+                float(share[i]),
+                {
+                    "near_copies": int(copies[i]),
+                    "answers": int(answers[i]),
+                    "threshold": threshold,
+                },
+            )
+        )
+    return out
+
+
+def bot_timing(person: IntArray, finished: FloatArray) -> list[Signal]:
+    """Workers whose gaps between submissions (within a sitting) are machine-regular."""
+    _check_lengths(person=person, finished=finished)
+    keep = np.isfinite(finished)
+    people, codes = np.unique(person[keep], return_inverse=True)
+    order = np.lexsort((finished[keep], codes))
+    codes, times = codes[order], finished[keep][order]
+    gaps = np.diff(times)
+    same = codes[1:] == codes[:-1]
+    valid = same & (gaps > 0) & (gaps < SITTING_BREAK_SECONDS)
+    owner, gaps = codes[1:][valid], gaps[valid]
+    n = np.bincount(owner, minlength=people.size)
+    total = np.bincount(owner, weights=gaps, minlength=people.size)
+    squares = np.bincount(owner, weights=gaps * gaps, minlength=people.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+        cv = np.sqrt(np.maximum(squares / n - mean * mean, 0.0)) / mean
+    out = []
+    for i in np.flatnonzero((n >= MIN_GAPS) & (cv < 0.15)).tolist():
+        out.append(
+            Signal(
+                int(people[i]),
+                "bot_timing",
+                "high" if cv[i] < 0.05 else "medium",
+                float(1.0 - cv[i]),
+                {
+                    "coefficient_of_variation": round(float(cv[i]), 4),
+                    "mean_gap_seconds": round(float(mean[i]), 2),
+                    "gaps": int(n[i]),
+                },
+            )
+        )
+    return out
+
+
+def collusion(
+    person: IntArray,
+    task: IntArray,
+    label: IntArray,
+    is_gold: npt.NDArray[np.bool_],
+    gold_label: IntArray,
+    accuracy: dict[int, float],
+    n_classes: int,
+) -> list[Signal]:
+    """Pairs who agree on non-gold tasks far beyond chance given their accuracies and share
+    identical wrong answers on gold; both workers of a pair get the signal.
+
+    ``gold_label`` is the key's class code on gold rows (-1 elsewhere); ``accuracy`` maps a
+    person to their estimated accuracy (truth inference).
+    """
+    _check_lengths(person=person, task=task, label=label, is_gold=is_gold, gold_label=gold_label)
+    if n_classes < 2 or not person.size:
+        return []
+    people, codes = np.unique(person, return_inverse=True)
+    n_tasks = int(task.max()) + 1
+
+    def gram(rows: npt.NDArray[np.bool_], columns: IntArray, width: int) -> FloatArray:
+        """Worker x worker counts of the columns two workers share among ``rows`` (dense:
+        one float per pair of workers on the project)."""
+        ones = np.ones(int(rows.sum()))
+        m = sparse.csr_matrix((ones, (codes[rows], columns[rows])), shape=(people.size, width))
+        return np.asarray((m @ m.T).toarray(), dtype=np.float64)
+
+    live = ~is_gold
+    shared = gram(live, task, n_tasks)
+    agreed = gram(live, task * n_classes + label, n_tasks * n_classes)
+    wrong = is_gold & (label != gold_label)
+    together = gram(wrong, task * n_classes + label, n_tasks * n_classes)
+    upper = np.triu(np.ones_like(shared, dtype=bool), k=1)
+    out = []
+    for a, b in zip(*np.nonzero(upper & (shared >= MIN_SHARED) & (together >= 2)), strict=True):
+        n, agree = int(shared[a, b]), int(agreed[a, b])
+        wrong_together = int(together[a, b])
+        pa = accuracy.get(int(people[a]), 0.7)
+        pb = accuracy.get(int(people[b]), 0.7)
+        chance = pa * pb + (1 - pa) * (1 - pb) / (n_classes - 1)
+        tail = float(binom.sf(agree - 1, n, min(max(chance, 1e-9), 1 - 1e-9)))
+        if tail < 1e-6:
+            evidence = {
+                "shared_tasks": n,
+                "agreement": round(agree / n, 3),
+                "expected_agreement": round(chance, 3),
+                "identical_wrong_gold": wrong_together,
+                "p_value": tail,
+            }
+            for me, other in ((a, b), (b, a)):
+                out.append(
+                    Signal(
+                        int(people[me]),
+                        "collusion",
+                        "high",
+                        float(-np.log10(max(tail, 1e-300))),
+                        {**evidence, "with_person_id": int(people[other])},
+                    )
+                )
+    return out
