@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit, logsumexp
 
@@ -197,20 +198,18 @@ def weighted_majority_vote(
 # --- Dawid-Skene -------------------------------------------------------------------------------
 
 
-def _e_step(
-    table: LabelTable, log_prior: FloatArray, log_likelihood_of_label: FloatArray
-) -> tuple[FloatArray, float]:
-    """Posterior over classes per task from per-label log-likelihoods (n x classes).
+def _per_task(table: LabelTable, per_label: FloatArray) -> FloatArray:
+    """Tasks x classes: the sum over each task's labels of a per-label (n x classes) term."""
+    out = np.empty((table.n_tasks, table.n_classes))
+    for c in range(table.n_classes):
+        out[:, c] = np.bincount(table.task, weights=per_label[:, c], minlength=table.n_tasks)
+    return out
 
-    Returns the posterior and the data log-likelihood.
-    """
-    k = table.n_classes
-    log_post = np.empty((table.n_tasks, k))
-    for c in range(k):
-        log_post[:, c] = np.bincount(
-            table.task, weights=log_likelihood_of_label[:, c], minlength=table.n_tasks
-        )
-    log_post += log_prior
+
+def _e_step(log_prior: FloatArray, scores: FloatArray) -> tuple[FloatArray, float]:
+    """Posterior over classes per task from the tasks x classes sums of label log-likelihoods;
+    also returns the data log-likelihood."""
+    log_post = scores + log_prior
     norm = logsumexp(log_post, axis=1, keepdims=True)
     return np.exp(log_post - norm), float(norm.sum())
 
@@ -224,13 +223,13 @@ def _em(
     max_iter: int,
 ) -> tuple[FloatArray, int, bool]:
     """EM from the majority-vote posterior: ``m_step(posterior)`` returns the log class prior
-    and the n x classes log-likelihood of each label under each true class."""
+    and, per task and class, the summed log-likelihood of the task's labels."""
     gold_tasks, gold_classes = _check(table, gold)
     posterior = _clamp(_normalise(_counts(table)), gold_tasks, gold_classes)
     previous = -np.inf
     for iteration in range(1, max_iter + 1):
-        log_prior, per_label = m_step(posterior)
-        posterior, loglik = _e_step(table, log_prior, per_label)
+        log_prior, scores = m_step(posterior)
+        posterior, loglik = _e_step(log_prior, scores)
         posterior = _clamp(posterior, gold_tasks, gold_classes)
         if abs(loglik - previous) <= tol * max(1.0, abs(loglik)):
             return posterior, iteration, True
@@ -243,31 +242,56 @@ def _log_prior(posterior: FloatArray) -> FloatArray:
     return np.asarray(np.log(prior / prior.sum()), dtype=np.float64)
 
 
+class _Incidence:
+    """Labels as a sparse tasks x (worker, label) one-hot matrix, built once per run.
+
+    Dawid-Skene's two steps are then two sparse-dense products: the confusion counts are
+    ``onehot.T @ posterior`` and the per-task log-likelihoods ``onehot @ log_confusion``.
+    """
+
+    def __init__(self, table: LabelTable) -> None:
+        k = table.n_classes
+        self.shape = (table.n_workers, k, k)
+        ones = np.ones(table.n_labels)
+        columns = table.worker * k + table.label
+        self.onehot = sparse.csr_matrix(
+            (ones, (table.task, columns)), shape=(table.n_tasks, table.n_workers * k)
+        )
+        self.by_worker = self.onehot.T.tocsr()
+
+    def confusion(self, posterior: FloatArray) -> FloatArray:
+        """Smoothed confusion matrices: workers x true class x given label."""
+        w, k, _ = self.shape
+        counts = np.asarray(self.by_worker @ posterior).reshape(w, k, k).transpose(0, 2, 1)
+        cells = counts + SMOOTHING
+        return np.asarray(cells / cells.sum(axis=2, keepdims=True), dtype=np.float64)
+
+    def scores(self, log_confusion: FloatArray) -> FloatArray:
+        """Per task and true class, the summed log-likelihood of the task's labels."""
+        w, k, _ = self.shape
+        return np.asarray(self.onehot @ log_confusion.transpose(0, 2, 1).reshape(w * k, k))
+
+
 def confusion_matrices(table: LabelTable, posterior: FloatArray) -> FloatArray:
     """Each worker's smoothed confusion matrix (workers x true class x given label) under
-    ``posterior``: row ``k`` is the distribution of the labels they give when the truth is ``k``."""
-    k = table.n_classes
-    cells = np.empty((table.n_workers, k, k))
-    flat = table.worker * k + table.label
-    for c in range(k):
-        cells[:, c, :] = np.bincount(
-            flat, weights=posterior[table.task, c], minlength=table.n_workers * k
-        ).reshape(table.n_workers, k)
-    cells += SMOOTHING
-    return np.asarray(cells / cells.sum(axis=2, keepdims=True), dtype=np.float64)
+    ``posterior``: row ``k`` is the distribution of the labels they give when the truth is
+    ``k``."""
+    return _Incidence(table).confusion(posterior)
 
 
 def dawid_skene(
     table: LabelTable, *, gold: Gold | None = None, tol: float = TOL, max_iter: int = MAX_ITER
 ) -> Answers:
     """Dawid and Skene's EM with a full confusion matrix per worker."""
+    _check(table, gold)
+    incidence = _Incidence(table)
 
     def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
-        log_confusion = np.log(confusion_matrices(table, posterior))
-        return _log_prior(posterior), log_confusion[table.worker, :, table.label]
+        log_confusion = np.log(incidence.confusion(posterior))
+        return _log_prior(posterior), incidence.scores(log_confusion)
 
     posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
-    confusion = confusion_matrices(table, posterior)
+    confusion = incidence.confusion(posterior)
     prior = np.exp(_log_prior(posterior))
     accuracy = np.einsum("k,wkk->w", prior, confusion)
     return _answers("dawid-skene", table, posterior, accuracy, confusion, iterations, converged)
@@ -290,7 +314,7 @@ def one_coin(
         accuracy = np.clip(_agreement(table, posterior), 1e-6, 1 - 1e-6)
         per_label = np.repeat(np.log((1 - accuracy) / max(k - 1, 1))[table.worker, None], k, 1)
         per_label[np.arange(table.n_labels), table.label] = np.log(accuracy)[table.worker]
-        return _log_prior(posterior), per_label
+        return _log_prior(posterior), _per_task(table, per_label)
 
     posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
     accuracy = np.clip(_agreement(table, posterior), 1e-6, 1 - 1e-6)
@@ -342,7 +366,7 @@ def mace(
             table.n_workers, k
         )
         xi = (counts + 1.0) / (counts.sum(axis=1, keepdims=True) + k)
-        return _log_prior(posterior), likelihoods()
+        return _log_prior(posterior), _per_task(table, likelihoods())
 
     posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
     confusion = (1 - theta)[:, None, None] * xi[:, None, :] + theta[:, None, None] * np.eye(k)
@@ -409,7 +433,7 @@ def glad(
             options={"maxiter": inner_iter},
         )
         params = np.asarray(result.x, dtype=np.float64)
-        return _log_prior(posterior), likelihoods()
+        return _log_prior(posterior), _per_task(table, likelihoods())
 
     posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
     alpha, s = split(params)

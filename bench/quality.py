@@ -1,0 +1,457 @@
+"""Quality benchmark (issue 5): truth inference against crowd-kit, dynamic overlap, refresh.
+
+One run measures, on seeded synthetic Dawid-Skene data (each worker has a confusion matrix
+drawn around an accuracy, tasks draw a class from the prior):
+
+* **Dawid-Skene at 1,000,000 labels** (100,000 tasks x overlap 10, 2,000 workers, 5 classes),
+  end to end from a CSV file on disk to answers: ours (``csvfile.read_labels`` ->
+  ``inference.dawid_skene``) against crowd-kit (``pandas.read_csv`` -> ``DawidSkene``);
+  accuracy against the truth.
+* **GLAD and MACE** against crowd-kit at 100,000 labels, and ours alone at 1,000,000.
+* **Other shapes** (3 workers per task, 20 classes, unbalanced classes, a third adversarial,
+  a third spamming): accuracy of every method beside crowd-kit's counterpart.
+* **Dynamic overlap**: labels used and accuracy, fixed overlap against asking for more only
+  while the consensus is unsure.
+* **Refresh at 1,000,000 annotations** (``quality.refresh.refresh_project``) on SQLite and
+  PostgreSQL.
+
+Run from the repository root (crowd-kit comes with ``pip install -e ".[bench]"``)::
+
+    .venv/bin/python bench/quality.py --quick      # small sizes, a minute
+    .venv/bin/python bench/quality.py              # the issue-5 configuration
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from crowdkit import aggregation
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import insert, text, update
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from crewline.db import make_sessionmaker, utcnow
+from crewline.orgs import service as orgs
+from crewline.orgs.models import OrgKind
+from crewline.orgs.schemas import OrgCreate
+from crewline.people import service as people
+from crewline.projects import service as projects
+from crewline.projects.schemas import ProjectCreate
+from crewline.quality import csvfile, inference, refresh
+from crewline.quality.data import LabelTable
+from crewline.tasks.models import Assignment, AssignmentState, Task
+from routing import (
+    ACTOR,
+    PEOPLE_BATCH,
+    ZeroEmbedder,
+    _person,
+    bench_engine,
+    bulk_tasks,
+    database,
+)
+
+console = Console(width=150)
+RESULTS = Path(__file__).resolve().parent / "results-quality.json"
+CROWDKIT = {
+    "mv": "MajorityVote",
+    "wmv": "Wawa",
+    "dawid-skene": "DawidSkene",
+    "one-coin": "OneCoinDawidSkene",
+    "glad": "GLAD",
+    "mace": "MACE",
+}
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def generate(
+    seed: int,
+    *,
+    tasks: int,
+    overlap: int,
+    workers: int,
+    classes: int,
+    prior: np.ndarray | None = None,
+    adversarial: float = 0.0,
+    spammers: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dawid-Skene data: (task, worker, label, truth). Honest workers have a confusion matrix
+    with an accuracy drawn from Beta(7, 3) on the diagonal and Dirichlet errors off it;
+    adversaries answer a fixed permutation of the truth; spammers answer uniformly."""
+    rng = np.random.default_rng(seed)
+    p = np.full(classes, 1 / classes) if prior is None else prior
+    truth = rng.choice(classes, tasks, p=p)
+    accuracy = rng.beta(7, 3, workers)
+    confusion = np.empty((workers, classes, classes))
+    for w in range(workers):
+        errors = rng.dirichlet(np.ones(classes - 1) * 2, classes)
+        for k in range(classes):
+            row = np.insert(errors[k] * (1 - accuracy[w]), k, accuracy[w])
+            confusion[w, k] = row
+    kind = rng.random(workers)
+    shift = np.roll(np.eye(classes), 1, axis=1)
+    confusion[kind < adversarial] = shift
+    spam = (kind >= adversarial) & (kind < adversarial + spammers)
+    confusion[spam] = np.full((classes, classes), 1 / classes)
+    task = np.repeat(np.arange(tasks), overlap)
+    worker = (
+        np.argsort(rng.random((tasks, workers)), axis=1)[:, :overlap].ravel()
+        if workers <= 200
+        else np.concatenate([rng.choice(workers, overlap, replace=False) for _ in range(tasks)])
+    )
+    cumulative = confusion[worker, truth[task]].cumsum(axis=1)
+    label = (rng.random(task.size)[:, None] > cumulative).sum(axis=1)
+    label = np.minimum(label, classes - 1)
+    return task, worker, label, truth
+
+
+def write_csv(path: Path, task: np.ndarray, worker: np.ndarray, label: np.ndarray) -> None:
+    rows = np.stack([task, worker, label], axis=1)
+    np.savetxt(path, rows, fmt="%d", delimiter=",", header="task,worker,label", comments="")
+
+
+def accuracy_of(table: LabelTable, labels: np.ndarray, truth: np.ndarray) -> float:
+    ids = np.array([int(t) for t in table.tasks])
+    given = np.array([int(table.classes[c]) for c in labels])
+    return float((given == truth[ids]).mean())
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+
+def ours(path: Path, method: str, truth: np.ndarray, repeats: int) -> dict[str, Any]:
+    seconds, acc = [], 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        table = csvfile.read_labels(path)
+        answers = inference.aggregate(table, method)
+        seconds.append(time.perf_counter() - start)
+        acc = accuracy_of(table, answers.label, truth)
+    return {"seconds": statistics.median(seconds), "runs": seconds, "accuracy": acc}
+
+
+def crowdkit(path: Path, method: str, truth: np.ndarray) -> dict[str, Any]:
+    start = time.perf_counter()
+    frame = pd.read_csv(path)
+    model = getattr(aggregation, CROWDKIT[method])()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = model.fit_predict(frame)
+    seconds = time.perf_counter() - start
+    given = result.sort_index()
+    acc = float((given.to_numpy() == truth[given.index.to_numpy()]).mean())
+    return {"seconds": seconds, "accuracy": acc}
+
+
+def head_to_head(
+    tmp: Path, name: str, data: tuple[np.ndarray, ...], methods: list[str], repeats: int
+) -> list[dict[str, Any]]:
+    task, worker, label, truth = data
+    path = tmp / f"{name}.csv"
+    write_csv(path, task, worker, label)
+    rows = []
+    for method in methods:
+        mine = ours(path, method, truth, repeats)
+        theirs = crowdkit(path, method, truth)
+        rows.append(
+            {
+                "data": name,
+                "labels": int(task.size),
+                "method": method,
+                "ours_s": round(mine["seconds"], 3),
+                "crowdkit_s": round(theirs["seconds"], 3),
+                "speedup": round(theirs["seconds"] / mine["seconds"], 1),
+                "ours_accuracy": round(mine["accuracy"], 5),
+                "crowdkit_accuracy": round(theirs["accuracy"], 5),
+            }
+        )
+        console.print(rows[-1])
+    return rows
+
+
+def dynamic_overlap(seed: int, tasks: int) -> list[dict[str, Any]]:
+    """Fixed overlap 5 against base 3 with one more label at a time (up to 7) while the
+    Dawid-Skene confidence is under the threshold, replaying labels in arrival order."""
+    task, worker, label, truth = generate(seed, tasks=tasks, overlap=7, workers=150, classes=3)
+    order = np.argsort(task, kind="stable")
+    task, worker, label = task[order], worker[order], label[order]
+    position = np.tile(np.arange(7), tasks)
+
+    def run(keep: np.ndarray) -> tuple[float, int, np.ndarray]:
+        table = LabelTable(
+            task[keep], worker[keep], label[keep], tuple(range(tasks)), tuple(range(150)), (0, 1, 2)
+        )
+        answers = inference.dawid_skene(table)
+        return float((answers.label == truth).mean()), int(keep.sum()), answers.confidence
+
+    fixed_acc, fixed_labels, _ = run(position < 5)
+    rows = [{"policy": "fixed overlap 5", "labels": fixed_labels, "accuracy": round(fixed_acc, 4)}]
+    for threshold in (0.99, 0.999, 0.9999):
+        depth = np.full(tasks, 3)
+        for _ in range(4):
+            _acc, _n, confidence = run(position < depth[task])
+            unsure = (confidence < threshold) & (depth < 7)
+            if not unsure.any():
+                break
+            depth[unsure] += 1
+        acc, used, _ = run(position < depth[task])
+        rows.append(
+            {
+                "policy": f"base 3, more below {threshold} (max 7)",
+                "labels": used,
+                "accuracy": round(acc, 4),
+                "saved_vs_fixed": round(1 - used / fixed_labels, 3),
+            }
+        )
+    for row in rows:
+        console.print(row)
+    return rows
+
+
+def refresh_at_scale(kind: str, tasks: int, overlap: int, workers: int) -> dict[str, Any]:
+    """Build a project with ``tasks * overlap`` submitted labels, then time the refresh."""
+    with database(kind) as url:
+        engine = bench_engine(url, pool=2)
+        sessions = make_sessionmaker(engine)
+        with sessions() as session:
+            client = orgs.do_create_org(
+                session=session,
+                actor=ACTOR,
+                data=OrgCreate(kind=OrgKind.client, name="Bench Lab", country="US", currency="USD"),
+            )
+            project = projects.do_create_project(
+                session=session,
+                actor=ACTOR,
+                data=ProjectCreate(
+                    client_id=client.id,
+                    name="Refresh bench",
+                    status="live",
+                    overlap=overlap,
+                    gold_rate=0.05,
+                    label_schema={"labels": ["positive", "neutral", "negative"]},
+                    guidelines="# Sentiment",
+                ),
+                embedder=ZeroEmbedder(),
+            )
+            project_id = project.id
+            person_ids: list[int] = []
+            for start in range(0, workers, PEOPLE_BATCH):
+                rows = [_person(i) for i in range(start, min(workers, start + PEOPLE_BATCH))]
+                made = people.do_create_people(
+                    session=session, actor=ACTOR, embedder=ZeroEmbedder(), rows=rows
+                )
+                person_ids += [p.id for p in made]
+        bulk_tasks(sessions, project_id, 0, tasks, overlap)
+        t_build = time.perf_counter()
+        with engine.begin() as connection:
+            ids = np.array(
+                connection.execute(
+                    text("SELECT id FROM tasks WHERE project_id = :p ORDER BY id"),
+                    {"p": project_id},
+                )
+                .scalars()
+                .all()
+            )
+            gold = set(
+                connection.execute(
+                    text("SELECT id FROM tasks WHERE project_id = :p AND is_gold"),
+                    {"p": project_id},
+                )
+                .scalars()
+                .all()
+            )
+        t, w, lab, truth = generate(5, tasks=tasks, overlap=overlap, workers=workers, classes=3)
+        names = ["positive", "neutral", "negative"]
+        key = {int(task_id): names[truth[i]] for i, task_id in enumerate(ids) if task_id in gold}
+        now = utcnow() - timedelta(days=20)
+        rng = np.random.default_rng(9)
+        seconds = rng.lognormal(np.log(30), 0.5, t.size)
+        chunk = 50_000
+        with engine.begin() as connection:
+            for start in range(0, t.size, chunk):
+                rows = []
+                for i in range(start, min(t.size, start + chunk)):
+                    task_id = int(ids[t[i]])
+                    is_gold = task_id in gold
+                    value = names[lab[i]]
+                    rows.append(
+                        {
+                            "task_id": task_id,
+                            "project_id": project_id,
+                            "person_id": person_ids[w[i]],
+                            "state": AssignmentState.submitted,
+                            "is_gold": is_gold,
+                            "leased_at": now,
+                            "lease_expires_at": now + timedelta(minutes=10),
+                            "finished_at": now + timedelta(seconds=int(i) * 1.7),
+                            "value": value,
+                            "client_submission_id": f"b{i}",
+                            "active_seconds": float(seconds[i]),
+                            "schema_version": 1,
+                            "guideline_version": 1,
+                            "gold_score": float(value == key[task_id]) if is_gold else None,
+                            "skip_reason": None,
+                            "review_reason": None,
+                            "reviewed_by": None,
+                            "reviewed_at": None,
+                        }
+                    )
+                connection.execute(insert(Assignment.__table__), rows)
+            connection.execute(
+                update(Task.__table__)
+                .where(Task.__table__.c.project_id == project_id)
+                .values(submitted_count=overlap, open=False, completed_at=utcnow())
+            )
+            tasks_table = Task.__table__
+            for task_id, answer in key.items():
+                connection.execute(
+                    update(tasks_table)
+                    .where(tasks_table.c.id == task_id)
+                    .values(gold_answer=answer)
+                )
+        built = time.perf_counter() - t_build
+        runs = []
+        result: Any = None
+        for _ in range(3):
+            with sessions() as session:
+                start = time.perf_counter()
+                result = refresh.refresh_project(
+                    session=session, project_id=project_id, now=utcnow()
+                )
+                runs.append(time.perf_counter() - start)
+        engine.dispose()
+        row = {
+            "database": kind,
+            "annotations": int(t.size),
+            "tasks": tasks,
+            "workers": workers,
+            "load_s": round(built, 1),
+            "refresh_s_median": round(statistics.median(runs), 2),
+            "refresh_runs": [round(r, 2) for r in runs],
+            "target_s": 10.0,
+            "pass": statistics.median(runs) < 10.0,
+            "last": {k: v for k, v in asdict(result).items() if k != "seconds"},
+        }
+        console.print(row)
+        return row
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "loadavg_at_start": os.getloadavg(),
+    }
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            info["cpu"] = line.split(":", 1)[1].strip()
+            break
+    info["crowdkit"] = importlib.metadata.version("crowd-kit")
+    root = Path(__file__).resolve().parent.parent
+    info["commit"] = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return info
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both", "none"])
+    parser.add_argument("--json", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    scale = 0.02 if args.quick else 1.0
+    big = max(2000, int(100_000 * scale))
+    report: dict[str, Any] = {"machine": machine(), "quick": args.quick}
+    with tempfile.TemporaryDirectory(prefix="crewline-quality-") as tmp_name:
+        tmp = Path(tmp_name)
+        console.rule("Dawid-Skene, 1,000,000 labels")
+        million = generate(1, tasks=big, overlap=10, workers=2000, classes=5)
+        report["dawid_skene_1m"] = head_to_head(tmp, "ds-1m", million, ["dawid-skene"], 3)
+        console.rule("GLAD and MACE, 100,000 labels")
+        hundred_k = generate(2, tasks=big // 10, overlap=10, workers=2000, classes=5)
+        report["glad_mace_100k"] = head_to_head(tmp, "gm-100k", hundred_k, ["glad", "mace"], 3)
+        console.rule("GLAD and MACE alone, 1,000,000 labels")
+        path = tmp / "ds-1m.csv"
+        report["glad_mace_1m"] = [
+            {"method": m, **{k: v for k, v in ours(path, m, million[3], 1).items() if k != "runs"}}
+            for m in ("glad", "mace")
+        ]
+        console.print(report["glad_mace_1m"])
+        console.rule("Other shapes")
+        n = max(600, int(3000 * scale * 10)) if args.quick else 3000
+        zipf = 1 / np.arange(1, 6) ** 1.5
+        shapes = {
+            "3 workers per task": generate(3, tasks=n, overlap=3, workers=100, classes=5),
+            "20 classes": generate(4, tasks=n, overlap=5, workers=100, classes=20),
+            "unbalanced classes": generate(
+                5, tasks=n, overlap=5, workers=100, classes=5, prior=zipf / zipf.sum()
+            ),
+            "a third adversarial": generate(
+                6, tasks=n, overlap=5, workers=100, classes=5, adversarial=0.33
+            ),
+            "a third spamming": generate(
+                7, tasks=n, overlap=5, workers=100, classes=5, spammers=0.33
+            ),
+        }
+        report["shapes"] = []
+        for name, data in shapes.items():
+            report["shapes"] += head_to_head(tmp, name, data, list(CROWDKIT), 1)
+    console.rule("Dynamic overlap")
+    report["dynamic_overlap"] = dynamic_overlap(8, max(1000, int(20_000 * scale)))
+    report["refresh"] = []
+    kinds = (
+        ["sqlite", "postgresql"] if args.db == "both" else [] if args.db == "none" else [args.db]
+    )
+    for kind in kinds:
+        console.rule(f"Refresh, {kind}")
+        report["refresh"].append(refresh_at_scale(kind, big, 10, 2000 if not args.quick else 200))
+    args.json.write_text(json.dumps(report, indent=2, default=str))
+    show(report)
+
+
+def show(report: dict[str, Any]) -> None:
+    columns = [
+        "data",
+        "labels",
+        "method",
+        "ours_s",
+        "crowdkit_s",
+        "speedup",
+        "ours_accuracy",
+        "crowdkit_accuracy",
+    ]
+    table = Table(title="Truth inference against crowd-kit")
+    for column in columns:
+        table.add_column(column)
+    for row in report["dawid_skene_1m"] + report["glad_mace_100k"] + report["shapes"]:
+        table.add_row(*(str(row[c]) for c in columns))
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
