@@ -44,7 +44,7 @@ from crewline.projects import pages as projects_pages
 from crewline.quality import api as quality_api
 from crewline.quality import pages as quality_pages
 from crewline.quality import refresh as quality_refresh
-from crewline.quality import review_api, review_pages
+from crewline.quality import review_api, review_pages, rules_api
 from crewline.routing import api as routing_api
 from crewline.routing import pages as routing_pages
 from crewline.routing.eligibility import EligibilityCache
@@ -222,12 +222,14 @@ def create_app(
         webhooks_api,
         quality_api,
         review_api,
+        rules_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for pages in (auth_pages, home_pages, people_pages, audit_pages, routing_pages, quality_pages):
         app.include_router(pages.router, include_in_schema=False)
         pages.register_navigation(app.state.navigation)
     app.include_router(review_pages.router, include_in_schema=False)
+    review_pages.register_navigation(app.state.navigation)
     projects_pages.register_panels(app.state.person_panels)
     quality_pages.register_panels(app.state.person_panels)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -189,14 +189,16 @@ def test_a_question_is_answered_with_a_new_guideline_version(
     assert empty.status_code == 422
 
 
-def test_workers_who_are_not_experts_and_client_viewers_cannot_review(
+def test_workers_who_are_not_experts_cannot_review_and_client_viewers_only_read(
     factory: Factory, project: Project
 ) -> None:
     worker, _ = factory.worker_user()
     client = factory.user(Role.client_viewer, organization_id=project.client_id)
-    for user in (worker, client):
-        api = factory.api(user)
-        assert api.get(f"/api/v1/projects/{project.id}/review").status_code == 403
+    assert factory.api(worker).get(f"/api/v1/projects/{project.id}/review").status_code == 403
+    reader = factory.api(client)
+    item = _queue(reader, project)["items"][0]
+    decide = reader.post(f"/api/v1/review/{item['id']}/decide", json={"action": "accept"})
+    assert decide.status_code == 403
 
 
 def test_the_review_page_decides_and_publishes_answers(

@@ -21,7 +21,7 @@ from crewline.people.models import Person
 from crewline.people.pages import PersonPanel, PersonPanels
 from crewline.projects import service as projects
 from crewline.projects.access import visible_project
-from crewline.quality import fraud_flags, service
+from crewline.quality import fraud_flags, rules, service
 from crewline.quality.models import FlagDecision
 from crewline.tasks.export import pseudonym
 from crewline.validation import Id
@@ -180,3 +180,87 @@ def decide_flag(
         now=utcnow(),
     )
     return RedirectResponse(f"/quality/projects/{flag.project_id}/flags", status_code=303)
+
+
+@router.get("/quality/projects/{project_id:int}/rules")
+def rules_page(request: Request, project_id: Id, session: SessionDep, caller: Editor) -> Response:
+    """The project's rules, a form to add one, and the log of what they did."""
+    project = visible_project(session=session, principal=caller, project_id=project_id)
+    log = rules.actions_of(session=session, project_id=project.id)
+    return render(
+        request,
+        "quality/rules.html",
+        {
+            "project": project,
+            "rules": rules.rules_of(session=session, project_id=project.id),
+            "log": log,
+            "names": people.names(
+                session=session, person_ids={a.person_id for a in log if a.person_id}
+            ),
+            "collectors": rules.COLLECTORS,
+            "actions": rules.ACTIONS,
+            "operators": list(rules.OPERATORS),
+            "may_edit": caller.role in {Role.admin, Role.ops_manager},
+        },
+        principal=caller,
+    )
+
+
+@router.post("/quality/projects/{project_id:int}/rules")
+def add_rule(
+    project_id: Id,
+    session: SessionDep,
+    caller: Manager,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    collector: Annotated[str, Form(max_length=40)],
+    operator: Annotated[str, Form(max_length=2)],
+    threshold: Annotated[float, Form()],
+    action: Annotated[str, Form(max_length=40)],
+    min_count: Annotated[int, Form(ge=1, le=100_000)] = 1,
+    last: Annotated[float | None, Form()] = None,
+    seconds: Annotated[float | None, Form()] = None,
+    days: Annotated[float | None, Form()] = None,
+) -> Response:
+    """Add a rule from the page; settings the collector does not take are left out."""
+    visible_project(session=session, principal=caller, project_id=project_id)
+    takes = rules.COLLECTORS[collector].params if collector in rules.COLLECTORS else {}
+    given = {"last": last, "seconds": seconds, "days": days}
+    params = {k: v for k, v in given.items() if v is not None and k in takes}
+    rules.do_create_rule(
+        session=session,
+        actor=caller.actor,
+        project_id=project_id,
+        name=name,
+        collector=collector,
+        params=params,
+        operator_=operator,
+        threshold=threshold,
+        min_count=min_count,
+        action=action,
+    )
+    return RedirectResponse(f"/quality/projects/{project_id}/rules", status_code=303)
+
+
+@router.post("/quality/rules/{rule_id:int}/enabled")
+def toggle_rule(
+    rule_id: Id, session: SessionDep, caller: Manager, enabled: Annotated[bool, Form()]
+) -> Response:
+    """Turn a rule on or off from the page."""
+    rule = rules.do_set_enabled(
+        session=session, actor=caller.actor, rule_id=rule_id, enabled=enabled
+    )
+    return RedirectResponse(f"/quality/projects/{rule.project_id}/rules", status_code=303)
+
+
+@router.post("/quality/rule-actions/{action_id:int}/reverse")
+def reverse_action(
+    action_id: Id,
+    session: SessionDep,
+    caller: Manager,
+    reason: Annotated[str, Form(min_length=1, max_length=500)],
+) -> Response:
+    """Reverse an action about a person from the log."""
+    taken = rules.do_reverse(
+        session=session, actor=caller.actor, action_id=action_id, reason=reason, now=utcnow()
+    )
+    return RedirectResponse(f"/quality/projects/{taken.project_id}/rules#log", status_code=303)

@@ -30,7 +30,7 @@ from crewline.audit.schemas import Actor
 from crewline.people.embedding import Embedder
 from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectStatus
-from crewline.quality import beta, consensus, control, fraud_flags, label_errors
+from crewline.quality import beta, consensus, control, fraud_flags, label_errors, rules
 from crewline.quality.data import FloatArray, group_medians
 from crewline.quality.labels import ProjectLabels, load
 from crewline.quality.models import (
@@ -68,6 +68,7 @@ class Refreshed:
     alerts: int
     flags: int
     held: int
+    rule_actions: int
     seconds: float
 
 
@@ -127,6 +128,8 @@ def refresh_project(
     alerts = _drift_alerts(session, project_id, labels, agreement, now)
     alerts += _error_rate_alert(session, project, settings, now)
     held = _hold_below_bar(session, project_id, settings, people, seen, accuracy.mean, now)
+    session.flush()
+    rule_actions = rules.run_rules(session=session, project_id=project_id, now=now)
     session.commit()
     return Refreshed(
         project_id=project_id,
@@ -138,6 +141,7 @@ def refresh_project(
         alerts=alerts,
         flags=flags,
         held=held,
+        rule_actions=rule_actions,
         seconds=time.perf_counter() - started,
     )
 

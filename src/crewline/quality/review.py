@@ -11,24 +11,26 @@ guideline version.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crewline.annotation import AnnotationError, validate_value
 from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
 from crewline.auth.deps import Principal
-from crewline.auth.roles import Role
+from crewline.auth.roles import STAFF, Role
+from crewline.db import begin_write
 from crewline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crewline.people.models import Person
 from crewline.projects import service as projects
 from crewline.projects.models import MemberRole, Project, ProjectMember
 from crewline.quality.models import ReviewItem, ReviewReason, ReviewStatus, TaskConsensus
 from crewline.tasks import service as tasks
+from crewline.tasks.export import pseudonym
 from crewline.tasks.models import COUNTED, Assignment, FlagKind, FlagStatus, Task, TaskFlag
 from crewline.web.tables import PageRequest, PageResult, paginate
 
@@ -49,9 +51,9 @@ class Action(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Label:
-    """One worker's label on the task under review."""
+    """One worker's label on the task under review (``person_id`` None when pseudonymous)."""
 
-    person_id: int
+    person_id: int | None
     worker: str
     value: Any
     state: str
@@ -67,7 +69,7 @@ class ItemView:
     consensus: TaskConsensus | None
 
 
-SORTS = {"created": ReviewItem.created_at, "id": ReviewItem.id}
+SORTS = {"created": ReviewItem.created_at, "id": ReviewItem.id, "reason": ReviewItem.reason}
 
 
 def queue(
@@ -85,7 +87,8 @@ def queue(
     )
     if reason is not None:
         query = query.where(ReviewItem.reason == reason)
-    return paginate(session, query, page, SORTS, ReviewItem.id)
+    tiebreak = ReviewItem.id.desc() if page.direction == "desc" else ReviewItem.id.asc()
+    return paginate(session, query, page, SORTS, tiebreak)
 
 
 def views(*, session: Session, items: list[ReviewItem]) -> list[ItemView]:
@@ -117,9 +120,64 @@ def views(*, session: Session, items: list[ReviewItem]) -> list[ItemView]:
     ]
 
 
-def get_or_404(*, session: Session, item_id: int) -> ReviewItem:
-    """A review item, or NotFound."""
-    item = session.get(ReviewItem, item_id)
+def sees_names(principal: Principal) -> bool:
+    """Staff see workers' names; client viewers and experts (workers) see pseudonyms."""
+    return principal.role in STAFF
+
+
+def pseudonymous(found: list[ItemView], *, secret_key: str) -> list[ItemView]:
+    """The views with each worker's name replaced by their pseudonym in the project."""
+    return [
+        replace(
+            view,
+            labels=[
+                replace(
+                    label,
+                    person_id=None,
+                    worker=pseudonym(
+                        secret_key=secret_key,
+                        project_id=view.item.project_id,
+                        person_id=label.person_id,
+                    )
+                    if label.person_id is not None
+                    else label.worker,
+                )
+                for label in view.labels
+            ],
+        )
+        for view in found
+    ]
+
+
+def may_read(*, session: Session, principal: Principal, project: Project) -> None:
+    """Who may read a project's queue: its reviewers and experts (``may_review``), and its
+    client's viewers (the caller has already passed ``visible_project``)."""
+    if principal.role is not Role.client_viewer:
+        may_review(session=session, principal=principal, project_id=project.id)
+
+
+def open_counts(*, session: Session) -> dict[int, tuple[int, int, int]]:
+    """Per project with any: open items, escalated items and open guideline questions."""
+    counts: dict[int, list[int]] = {}
+    for project_id, status, n in session.execute(
+        select(ReviewItem.project_id, ReviewItem.status, func.count())
+        .where(ReviewItem.status.in_(OPEN))
+        .group_by(ReviewItem.project_id, ReviewItem.status)
+    ):
+        counts.setdefault(project_id, [0, 0, 0])[0 if status is ReviewStatus.open else 1] = n
+    for project_id, n in session.execute(
+        select(TaskFlag.project_id, func.count())
+        .where(TaskFlag.kind == FlagKind.question, TaskFlag.status == FlagStatus.open)
+        .group_by(TaskFlag.project_id)
+    ):
+        counts.setdefault(project_id, [0, 0, 0])[2] = n
+    return {project_id: (a, b, c) for project_id, (a, b, c) in counts.items()}
+
+
+def get_or_404(*, session: Session, item_id: int, lock: bool = False) -> ReviewItem:
+    """A review item, or NotFound; ``lock`` holds its row until commit (PostgreSQL), so two
+    reviewers deciding at once are serialised and the second sees the first's decision."""
+    item = session.get(ReviewItem, item_id, with_for_update=lock, populate_existing=lock)
     if item is None:
         raise NotFound(f"review item {item_id} not found")
     return item
@@ -168,12 +226,13 @@ def do_decide(
     now: datetime,
 ) -> ReviewItem:
     """Accept the consensus, correct it with a valid value, or escalate with a note."""
-    item = get_or_404(session=session, item_id=item_id)
+    begin_write(session)
+    item = get_or_404(session=session, item_id=item_id, lock=True)
     may_review(session=session, principal=principal, project_id=item.project_id)
-    if principal.role not in STAFF_REVIEWERS and item.status is not ReviewStatus.escalated:
-        raise PermissionDenied("experts decide the items escalated to them")
     if item.status not in OPEN:
         raise Conflict(f"review item {item_id} is already {item.status.value}")
+    if principal.role not in STAFF_REVIEWERS and item.status is not ReviewStatus.escalated:
+        raise PermissionDenied("experts decide the items escalated to them")
     if item.status is ReviewStatus.escalated and not is_expert(
         session=session, principal=principal, project_id=item.project_id
     ):
@@ -259,7 +318,8 @@ def do_promote_to_gold(
     *, session: Session, actor: Actor, item_id: int, now: datetime
 ) -> ReviewItem:
     """Make a decided task gold, its adjudicated answer the key (mixed into future work)."""
-    item = get_or_404(session=session, item_id=item_id)
+    begin_write(session)
+    item = get_or_404(session=session, item_id=item_id, lock=True)
     if item.status not in (ReviewStatus.accepted, ReviewStatus.corrected):
         raise Conflict(f"review item {item_id} is {item.status.value}: decide it first")
     if item.promoted_to_gold:
@@ -293,9 +353,9 @@ def questions(*, session: Session, project_id: int) -> list[TaskFlag]:
     )
 
 
-def open_question(*, session: Session, flag_id: int) -> TaskFlag:
-    """An open guideline question, or NotFound / Conflict."""
-    flag = session.get(TaskFlag, flag_id)
+def open_question(*, session: Session, flag_id: int, lock: bool = False) -> TaskFlag:
+    """An open guideline question, or NotFound / Conflict (``lock``: as ``get_or_404``)."""
+    flag = session.get(TaskFlag, flag_id, with_for_update=lock, populate_existing=lock)
     if flag is None or flag.kind is not FlagKind.question:
         raise NotFound(f"question {flag_id} not found")
     if flag.status is not FlagStatus.open:
@@ -316,7 +376,8 @@ def do_answer_question(
 
     Returns the flag and the new guideline version number, if one was made.
     """
-    flag = open_question(session=session, flag_id=flag_id)
+    begin_write(session)
+    flag = open_question(session=session, flag_id=flag_id, lock=True)
     if not answer.strip():
         raise InvalidInput("answer", "cannot be empty")
     flag.status, flag.answer = FlagStatus.answered, answer.strip()

@@ -150,6 +150,7 @@ class RefreshRead(BaseModel):
     alerts: int
     flags: int
     held: int
+    rule_actions: int
     seconds: float
 
 
@@ -157,9 +158,10 @@ class RefreshRead(BaseModel):
 
 
 class ReviewLabelRead(BaseModel):
-    """One worker's label on a task under review."""
+    """One worker's label on a task under review. ``worker`` is a name for staff, a pseudonym
+    (and ``person_id`` null) for client viewers and experts."""
 
-    person_id: int
+    person_id: int | None
     worker: str
     value: Any
     state: str
@@ -267,3 +269,73 @@ class FlagDecisionIn(BaseModel):
     note: str | None = Field(None, max_length=1000)
     hold: bool = False
     exclude_labels: bool = False
+
+
+# --- quality rules -------------------------------------------------------------------------------
+
+
+class RuleCreate(BaseModel):
+    """A rule: when the collector's figure meets the condition, take the action."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    collector: str = Field(max_length=40)
+    params: dict[str, float] = Field(default_factory=dict)
+    operator: str = Field(max_length=2)
+    threshold: float
+    min_count: int = Field(1, ge=1, le=100_000)
+    action: str = Field(max_length=40)
+
+
+class RuleRead(BaseModel):
+    """A stored rule."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project_id: int
+    name: str
+    collector: str
+    params: dict[str, float]
+    operator: str
+    threshold: float
+    min_count: int
+    action: str
+    enabled: bool
+    created_at: datetime
+    created_by: str
+
+
+class RuleUpdate(BaseModel):
+    """Turn a rule on or off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+
+
+class RuleActionRead(BaseModel):
+    """An action a rule took, with the numbers that fired it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    rule_id: int
+    project_id: int
+    person_id: int | None
+    task_id: int | None
+    action: str
+    numbers: dict[str, Any]
+    taken_at: datetime
+    reversed_by: str | None
+    reversed_at: datetime | None
+    reverse_reason: str | None
+
+
+class Reversal(BaseModel):
+    """Why a human reverses an action."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
