@@ -106,6 +106,18 @@ class Settings(BaseSettings):
         description="How often the quality job recomputes the figures of projects with new "
         "labels (consensus, worker figures, drift, review queue, holds below the bar).",
     )
+    llm_base_url: str | None = Field(
+        None,
+        max_length=500,
+        description="Base URL of an OpenAI-compatible chat API (``.../v1``) for model-assisted "
+        "audits; audits are off unless this and CREWLINE_LLM_MODEL are set.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer key for CREWLINE_LLM_BASE_URL (never logged)."
+    )
+    llm_model: str | None = Field(
+        None, max_length=200, description="Model name sent to the chat API for audits."
+    )
     page_size: int = Field(50, ge=5, le=500, description="Default rows per page in tables.")
 
     @model_validator(mode="after")

@@ -285,3 +285,66 @@ class RuleAction(Base):
     reversed_by: Mapped[str | None] = mapped_column(String(320))
     reversed_at: Mapped[datetime | None]
     reverse_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class LlmAudit(Base):
+    """One model-assisted audit: a sample of a project's annotations judged by a chat model."""
+
+    __tablename__ = "llm_audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    model: Mapped[str] = mapped_column(String(200))
+    sample_size: Mapped[int]
+    seed: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(320))
+
+
+class LlmJudgment(Base):
+    """The model's answer on one sampled annotation, compared with the worker and consensus."""
+
+    __tablename__ = "llm_judgments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(
+        ForeignKey("llm_audits.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    answer: Mapped[Any | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    agrees_with_worker: Mapped[bool | None] = mapped_column(Boolean)
+    agrees_with_consensus: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+class ExperimentStatus(enum.StrEnum):
+    """A guideline experiment runs until someone stops it."""
+
+    running = "running"
+    stopped = "stopped"
+
+
+class Experiment(Base):
+    """Two guideline versions side by side on a project, workers or tasks split at random."""
+
+    __tablename__ = "experiments"
+    __table_args__ = (Index("ix_experiments_project_status", "project_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    #: ``worker`` or ``task``: what is assigned to an arm.
+    unit: Mapped[str] = mapped_column(String(10))
+    version_a: Mapped[int]
+    version_b: Mapped[int]
+    seed: Mapped[int]
+    status: Mapped[ExperimentStatus] = mapped_column(
+        _enum(ExperimentStatus), default=ExperimentStatus.running
+    )
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stopped_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(320))

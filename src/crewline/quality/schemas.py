@@ -339,3 +339,43 @@ class Reversal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=500)
+
+
+# --- model-assisted audit ------------------------------------------------------------------------
+
+
+class LlmAuditCreate(BaseModel):
+    """A sample of a project's annotations for the configured chat model to judge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sample_size: int = Field(50, ge=1, le=200)
+    seed: int = Field(0, ge=0, le=2**31)
+    send_disagreements_to_review: bool = False
+
+
+class LlmJudgmentRead(BaseModel):
+    """The model's answer on one annotation."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    task_id: int
+    assignment_id: int
+    answer: Any
+    reason: str | None
+    agrees_with_worker: bool | None
+    agrees_with_consensus: bool | None
+    error: str | None
+
+
+class LlmAuditRead(BaseModel):
+    """An audit's agreement with people (Wilson 95 % intervals) and its judgments."""
+
+    audit_id: int
+    judged: int
+    errors: int
+    with_worker: float | None
+    with_worker_interval: tuple[float, float] | None
+    with_consensus: float | None
+    with_consensus_interval: tuple[float, float] | None
+    judgments: list[LlmJudgmentRead]

@@ -1,0 +1,129 @@
+"""The review queue in a real Chromium: a reviewer corrects an item with the mouse and keyboard.
+
+Same arrangement as ``test_workspace``: a module-scoped live server on a migrated SQLite file;
+the test arranges its data through the services and reads what the page stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
+
+from crewline import migrate
+from crewline.app import create_app
+from crewline.auth.roles import Role
+from crewline.config import Settings
+from crewline.db import make_engine, make_sessionmaker, utcnow
+from crewline.demo.live import CHROMIUM, CHROMIUM_ARGS, live_server
+from crewline.people.embedding import WordLlamaEmbedder
+from crewline.quality import refresh
+from crewline.quality.models import ReviewItem, ReviewStatus, TaskConsensus
+from tests.factories import PASSWORD, Factory
+from tests.quality.test_refresh import setup_project, truth, work, wrong
+from tests.web.test_workspace import Site
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("review")
+    engine = make_engine(f"sqlite:///{(root / 'review.db').as_posix()}")
+    try:
+        migrate.upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        embedder = WordLlamaEmbedder()
+        settings = Settings(
+            env="test",
+            data_dir=root,
+            secret_key="review-test-secret-key",
+            argon2_time_cost=1,
+            argon2_memory_kib=8,
+            run_jobs=False,
+        )
+        app = create_app(settings, session_factory=sessions, embedder=embedder)
+        with live_server(app) as url:
+            yield Site(url=url, app=app, sessions=sessions, embedder=embedder)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: `apt-get install chromium`, or deselect with -m 'not browser'"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site) -> Iterator[Page]:
+    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
+def test_a_reviewer_corrects_an_item_with_mouse_and_keyboard(site: Site, page: Page) -> None:
+    with site.sessions() as session:
+        factory = Factory(session=session, app=site.app, embedder=site.embedder)
+        project = setup_project(
+            factory, overlap=2, count=2, gold=0, confidence_threshold=0.9, method="mv"
+        )
+        work(factory, project, [truth, wrong])
+        refresh.refresh_project(session=session, project_id=project.id, now=utcnow())
+        item_id = session.scalars(
+            select(ReviewItem.id)
+            .where(ReviewItem.project_id == project.id)
+            .order_by(ReviewItem.id)
+            .limit(1)
+        ).one()
+        email = factory.user(Role.reviewer).email
+        project_id = project.id
+
+    landing = f"/quality/projects/{project_id}/review"
+    page.goto(f"/login?next={quote(landing)}")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    page.wait_for_url(re.compile(re.escape(landing) + "$"))
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    header = page.get_by_role("navigation", name="Main")
+    expect(header.get_by_role("link", name="Review", exact=True)).to_be_visible()
+
+    card = page.locator(f"#item-{item_id}")
+    card.get_by_label("Correct answer").select_option("neutral")  # the mouse's pick
+    card.get_by_label("Correct answer").press("Tab")  # then the keyboard: on to the note
+    expect(page.locator(f"#correct-note-{item_id}")).to_be_focused()
+    page.keyboard.type("Neither happy nor unhappy.")
+    page.keyboard.press("Enter")  # submits the Correct form
+    page.wait_for_url(re.compile(re.escape(landing) + "$"))
+    expect(page.locator(f"#item-{item_id}")).to_have_count(0)  # decided items leave the queue
+
+    with site.sessions() as session:
+        item = session.get_one(ReviewItem, item_id)
+        final = session.get_one(TaskConsensus, item.task_id)
+        assert item.status is ReviewStatus.corrected and item.answer == "neutral"
+        assert item.note == "Neither happy nor unhappy."
+        assert (final.answer, final.source, final.confidence) == ("neutral", "adjudicated", 1.0)
