@@ -42,7 +42,7 @@ from crewline.people.pages import PersonPanels
 from crewline.projects import api as projects_api
 from crewline.projects import pages as projects_pages
 from crewline.quality import api as quality_api
-from crewline.quality import llm_api, review_api, review_pages, rules_api
+from crewline.quality import experiments_api, llm_api, review_api, review_pages, rules_api
 from crewline.quality import pages as quality_pages
 from crewline.quality import refresh as quality_refresh
 from crewline.routing import api as routing_api
@@ -224,6 +224,7 @@ def create_app(
         review_api,
         rules_api,
         llm_api,
+        experiments_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for pages in (auth_pages, home_pages, people_pages, audit_pages, routing_pages, quality_pages):

@@ -92,6 +92,12 @@ class Project(Base):
     schema_version: Mapped[int] = mapped_column(server_default="0")
     guideline_version: Mapped[int] = mapped_column(server_default="0")
     completed_at: Mapped[datetime | None]
+    #: A running guideline experiment's two versions (None: no experiment): the claim gives
+    #: half the workers (or tasks, by ``trial_unit``) version A and the other half version B.
+    trial_version_a: Mapped[int | None]
+    trial_version: Mapped[int | None]
+    trial_unit: Mapped[str | None] = mapped_column(String(10))
+    trial_seed: Mapped[int] = mapped_column(server_default="0")
 
 
 class SchemaVersion(Base):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crewline.quality.fraud_flags import Decision as FlagVerdict
 from crewline.quality.models import (
     AlertStatus,
+    ExperimentStatus,
     FlagDecision,
     Method,
     ReviewReason,
@@ -379,3 +380,59 @@ class LlmAuditRead(BaseModel):
     with_consensus: float | None
     with_consensus_interval: tuple[float, float] | None
     judgments: list[LlmJudgmentRead]
+
+
+# --- guideline experiments -----------------------------------------------------------------------
+
+
+class ExperimentCreate(BaseModel):
+    """Run two guideline versions side by side (``version_a`` defaults to the current one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = Field("worker", max_length=10)
+    version_a: int | None = Field(None, ge=1)
+    version_b: int = Field(ge=1)
+    seed: int = Field(0, ge=0, le=1_000_000)
+
+
+class ExperimentRead(BaseModel):
+    """A guideline experiment."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project_id: int
+    name: str
+    unit: str
+    version_a: int
+    version_b: int
+    seed: int
+    status: ExperimentStatus
+    started_at: datetime
+    stopped_at: datetime | None
+    created_by: str
+
+
+class ComparisonRead(BaseModel):
+    """Arm B against arm A on one outcome: means, difference, 95 % interval, p-value."""
+
+    mean_a: float
+    mean_b: float
+    n_a: int
+    n_b: int
+    difference: float
+    low: float
+    high: float
+    p_value: float
+
+
+class ExperimentReportRead(BaseModel):
+    """Per-arm labels and the comparisons (null where an arm has no outcome yet)."""
+
+    experiment: ExperimentRead
+    labels_a: int
+    labels_b: int
+    gold_accuracy: ComparisonRead | None
+    agreement: ComparisonRead | None

@@ -124,6 +124,23 @@ _LEASE_COLUMNS = [
 ]
 
 
+#: Odd multiplier of the arm hash: ``(id * K + seed) mod 1000`` visits every residue once per
+#: thousand consecutive ids (761 is coprime to 1000), so arms split evenly and stably.
+ARM_HASH = 2654435761
+
+
+def _guideline_version(task_id: Any) -> ColumnElement[Any]:
+    """The project's guideline version or, while an experiment runs, its arm A or B version
+    by the hash of the worker's (or task's) id; computed in the claim, so it costs nothing."""
+    unit = case((Project.trial_unit == "task", task_id), else_=_PERSON)
+    arm_b = ((unit * ARM_HASH + Project.trial_seed) % 1000) >= 500
+    return case(
+        (and_(Project.trial_version.is_not(None), arm_b), Project.trial_version),
+        (Project.trial_version.is_not(None), Project.trial_version_a),
+        else_=Project.guideline_version,
+    )
+
+
 def _lease_from(task_id: Any, is_gold: Any) -> Select[Any]:
     """The new lease's row, with the schema and guideline versions the project is at now."""
     return select(
@@ -135,7 +152,7 @@ def _lease_from(task_id: Any, is_gold: Any) -> Select[Any]:
         bindparam("b_leased_at", type_=UTCDateTime()),
         bindparam("b_expires_at", type_=UTCDateTime()),
         Project.schema_version,
-        Project.guideline_version,
+        _guideline_version(task_id),
     )
 
 
