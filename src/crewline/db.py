@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
@@ -171,6 +172,16 @@ def insert_ignoring_conflicts(
         .returning(table.c[returning])
     )
     return list(session.scalars(statement, rows).all())
+
+
+def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows into ``model``'s table as one executemany of a Core ``INSERT``.
+
+    For derived rows written wholesale (quality figures): the ORM's bulk path keeps
+    per-row bookkeeping that costs more than the database does at a hundred thousand rows.
+    """
+    if rows:
+        session.execute(sql_insert(cast(Table, model.__table__)), rows)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

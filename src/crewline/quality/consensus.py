@@ -92,14 +92,26 @@ def _single(labels: ProjectLabels, schema: SingleLabelSchema, method: str) -> Co
     if not labels.size:
         empty = np.zeros(0, dtype=np.int64)
         return Consensus(empty, [], np.zeros(0), empty, method, {}, classes)
-    table = LabelTable.from_triples(
-        labels.task.tolist(), labels.person.tolist(), labels.value, classes=classes
+    tasks, task_codes = np.unique(labels.task, return_inverse=True)
+    people, worker_codes = np.unique(labels.person, return_inverse=True)
+    class_code = {c: i for i, c in enumerate(classes)}
+    try:
+        label_codes = np.fromiter((class_code[v] for v in labels.value), np.int64, labels.size)
+    except KeyError as error:
+        raise ValueError(f"label {error.args[0]!r} is not in the project's schema") from None
+    table = LabelTable(
+        task_codes.astype(np.int64),
+        worker_codes.astype(np.int64),
+        label_codes,
+        tuple(tasks.tolist()),
+        tuple(people.tolist()),
+        classes,
     )
-    index = {task_id: code for code, task_id in enumerate(table.tasks)}
+    task_code = {task_id: code for code, task_id in enumerate(table.tasks)}
     gold = {
-        index[task_id]: classes.index(answer)
+        task_code[task_id]: class_code[answer]
         for task_id, answer in labels.gold.items()
-        if task_id in index and answer in classes
+        if task_id in task_code and answer in class_code
     }
     answers = inference.aggregate(table, method, gold=gold or None)
     workers: dict[int, tuple[float, list[list[float]]]] = {}

@@ -9,11 +9,10 @@ and the rules read in order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from crewline.quality.data import FloatArray, IntArray
@@ -61,25 +60,47 @@ def excluded_people(*, session: Session, project_id: int) -> frozenset[int]:
     )
 
 
-def load(*, session: Session, project_id: int) -> ProjectLabels:
-    """Read a project's counted labels in one pass (Core rows, no ORM objects)."""
+def _epoch_seconds(dialect: str) -> ColumnElement[Any]:
+    """``finished_at`` as seconds since the epoch, computed by the database (no per-row
+    datetime objects in Python)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", Assignment.finished_at)
+    return (func.julianday(Assignment.finished_at) - 2440587.5) * 86400.0
+
+
+def _raw_value(dialect: str, scalar: bool) -> ColumnElement[Any]:
+    """The value as stored: for scalar types (a label, a point) unwrapped to text by the
+    database, so a million labels need no JSON decoding in Python."""
+    if not scalar:
+        return Assignment.__table__.c.value
+    if dialect == "postgresql":
+        return literal_column("assignments.value #>> '{}'")
+    return func.json_extract(literal_column("assignments.value"), "$")
+
+
+def load(*, session: Session, project_id: int, scalar: bool = False) -> ProjectLabels:
+    """Read a project's counted labels in one pass (plain rows, no ORM objects).
+
+    ``scalar`` says the values are single labels (strings): they are then read as text.
+    """
     excluded = excluded_people(session=session, project_id=project_id)
+    dialect = session.get_bind().dialect.name
     statement = (
         select(
             Assignment.task_id,
             Assignment.person_id,
-            Assignment.value,
+            _raw_value(dialect, scalar),
             Assignment.is_gold,
             Assignment.gold_score,
             Assignment.active_seconds,
-            Assignment.finished_at,
+            _epoch_seconds(dialect),
         )
         .where(Assignment.project_id == project_id, Assignment.state.in_(COUNTED))
         .order_by(Assignment.finished_at, Assignment.id)
     )
     if excluded:
         statement = statement.where(Assignment.person_id.not_in(excluded))
-    rows = session.execute(statement).all()
+    rows = session.connection().execute(statement).all()  # Core rows: no ORM loading
     columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     task, person, value, is_gold, score, seconds, finished = columns
     gold: dict[int, Any] = dict(
@@ -96,7 +117,7 @@ def load(*, session: Session, project_id: int) -> ProjectLabels:
         is_gold=np.array(is_gold, dtype=np.bool_),
         gold_score=_floats(score),
         seconds=_floats(seconds),
-        finished=np.array([_epoch(when) for when in finished], dtype=np.float64),
+        finished=_floats(finished),
         gold=gold,
         excluded=excluded,
     )
@@ -104,7 +125,3 @@ def load(*, session: Session, project_id: int) -> ProjectLabels:
 
 def _floats(values: tuple[Any, ...]) -> FloatArray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
-
-
-def _epoch(when: datetime | None) -> float:
-    return np.nan if when is None else when.timestamp()

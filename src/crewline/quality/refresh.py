@@ -20,13 +20,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crewline.annotation import AnnotationType
 from crewline.annotation.scoring import gold_matches
 from crewline.annotation.types import LabelSchema, SingleLabelSchema, SpansSchema
 from crewline.audit.schemas import Actor
+from crewline.db import insert_rows
 from crewline.people.embedding import Embedder
 from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectStatus
@@ -93,7 +94,11 @@ def refresh_project(
     project = projects.get_or_404(session=session, project_id=project_id)
     schema = projects.label_schema(session=session, project=project)
     settings = settings_of(session=session, project_id=project_id)
-    labels = load(session=session, project_id=project_id)
+    labels = load(
+        session=session,
+        project_id=project_id,
+        scalar=isinstance(schema, SingleLabelSchema),
+    )
     people = np.unique(labels.person)
 
     gold_rows = labels.is_gold & ~np.isnan(labels.gold_score)
@@ -297,7 +302,7 @@ def _store_consensus(
         for task_id in sorted(decided)
     )
     if rows:
-        session.execute(insert(TaskConsensus), rows)
+        insert_rows(session, TaskConsensus, rows)
 
 
 def _store_workers(
@@ -347,7 +352,7 @@ def _store_workers(
             }
         )
     if rows:
-        session.execute(insert(WorkerQuality), rows)
+        insert_rows(session, WorkerQuality, rows)
 
 
 def _store_points(
@@ -363,11 +368,14 @@ def _store_points(
     agreed = compared & (np.nan_to_num(agreement) >= AGREES)
     figures = (np.ones(labels.size), gold, np.where(gold, labels.gold_score, 0.0), agreed, compared)
     rows = []
+    width = int(labels.person.max()) + 1
     for person in (None, labels.person):
-        keys = np.stack([day, person if person is not None else np.zeros_like(day)], axis=1)
-        groups, inverse = np.unique(keys, axis=0, return_inverse=True)
-        sums = [np.bincount(inverse.ravel(), weights=f, minlength=len(groups)) for f in figures]
-        for g, (d, who) in enumerate(groups.tolist()):
+        who_ = np.zeros_like(day) if person is None else person
+        groups, inverse = np.unique(day * width + who_, return_inverse=True)
+        sums = [np.bincount(inverse, weights=f, minlength=len(groups)) for f in figures]
+        for g, (d, who) in enumerate(
+            zip((groups // width).tolist(), (groups % width).tolist(), strict=True)
+        ):
             rows.append(
                 {
                     "project_id": project_id,
@@ -380,7 +388,7 @@ def _store_points(
                     "compared": int(sums[4][g]),
                 }
             )
-    session.execute(insert(QualityPoint), rows)
+    insert_rows(session, QualityPoint, rows)
 
 
 # --- acting --------------------------------------------------------------------------------------
@@ -406,7 +414,7 @@ def _open_reviews(session: Session, project_id: int, items: list[dict[str, Any]]
         (i["task_id"], i["reason"]): i for i in items if (i["task_id"], i["reason"]) not in open_now
     }
     if fresh:
-        session.execute(insert(ReviewItem), list(fresh.values()))
+        insert_rows(session, ReviewItem, list(fresh.values()))
     return len(fresh)
 
 

@@ -21,6 +21,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ColumnElement,
     Executable,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     exists,
     func,
     insert,
@@ -124,15 +126,16 @@ _LEASE_COLUMNS = [
 ]
 
 
-#: Odd multiplier of the arm hash: ``(id * K + seed) mod 1000`` visits every residue once per
-#: thousand consecutive ids (761 is coprime to 1000), so arms split evenly and stably.
-ARM_HASH = 2654435761
+#: Multiplier of the arm hash: ``(id * 761 + seed) mod 1000`` visits every residue once per
+#: thousand consecutive ids (761 is coprime to 1000), so arms split evenly and stably. The
+#: product is computed as a 64-bit integer (PostgreSQL's ``integer`` would overflow).
+ARM_HASH = 761
 
 
 def _guideline_version(task_id: Any) -> ColumnElement[Any]:
     """The project's guideline version or, while an experiment runs, its arm A or B version
     by the hash of the worker's (or task's) id; computed in the claim, so it costs nothing."""
-    unit = case((Project.trial_unit == "task", task_id), else_=_PERSON)
+    unit = cast(case((Project.trial_unit == "task", task_id), else_=_PERSON), BigInteger)
     arm_b = ((unit * ARM_HASH + Project.trial_seed) % 1000) >= 500
     return case(
         (and_(Project.trial_version.is_not(None), arm_b), Project.trial_version),
