@@ -3,9 +3,10 @@
 One refresh reads every counted label of the project once, then in one transaction: replaces
 the task consensus, the worker figures and the daily points; opens review items for
 low-confidence tasks (or asks for more labels, with dynamic overlap), for gold most workers
-missed and for flagged edge cases; raises drift and error-rate alerts; and holds workers
-below the project's gold bar back from its tasks. Derived rows are replaced wholesale, so a
-refresh is idempotent and never drifts from the labels.
+missed and for flagged edge cases; raises fraud and carelessness flags, drift and error-rate
+alerts; holds workers below the project's gold bar back from its tasks; and runs the
+project's quality rules. Derived rows are replaced wholesale, so a refresh is idempotent and
+never drifts from the labels and the human decisions (confirmed flags, adjudicated answers).
 
 The ``quality.refresh`` job refreshes every project with labels newer than its figures, so the
 dashboard is at most a job interval behind the annotations that moved it.
