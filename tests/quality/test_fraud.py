@@ -60,6 +60,16 @@ def test_duplicate_text_finds_copies_across_tasks_not_within_one() -> None:
     assert found[0].evidence["near_copies"] == 9  # its task-3 answer is everyone's, not a copy
 
 
+def test_identical_tasks_answered_alike_are_not_copying() -> None:
+    rng = np.random.default_rng(5)
+    person = np.repeat(np.arange(5), 12)
+    task = np.tile(np.arange(12), 5)
+    sentences = rng.normal(size=(6, 16))  # twelve recordings of six sentences
+    vectors = sentences[task % 6] + rng.normal(scale=0.01, size=(60, 16))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert signals.duplicate_text(person, task, vectors) == []
+
+
 def test_bot_timing_flags_machine_regular_gaps() -> None:
     rng = np.random.default_rng(3)
     person = np.repeat(np.arange(4), 40)

@@ -11,8 +11,9 @@ signal             what fires it
                    under -2.5 (medium) or -3.5 (high)
 ``straight_line``  one label far more often than the project gives it: share at least 0.6 and a
                    binomial tail probability under 1e-4 (high under 1e-8)
-``duplicate_text`` free-text answers that are near copies (cosine >= 0.95) of other answers
-                   on other tasks: at least 30 % of a worker's answers (high from 60 %)
+``duplicate_text`` free-text answers that are near copies (cosine >= 0.95) of answers on
+                   other tasks, and closer to them than to their own task's other answers: at
+                   least 30 % of a worker's answers (high from 60 %)
 ``bot_timing``     gaps between consecutive submissions too regular for a person: coefficient
                    of variation under 0.15 (high under 0.05), over at least 20 gaps
 ``collusion``      a pair agreeing on non-gold tasks far more than their accuracies explain
@@ -136,18 +137,25 @@ def duplicate_text(
 ) -> list[Signal]:
     """Workers whose free-text answers are near copies of answers to other tasks.
 
-    ``embeddings`` are L2-normalised rows, one per answer. Similarities are computed in blocks
-    of rows, so memory stays at ``block x n`` whatever the number of answers.
+    An answer counts as copied when it is at least ``threshold`` similar to an answer on
+    another task *and* closer to it than to every other worker's answer on its own task: two
+    tasks that truly say the same thing (the same sentence recorded twice) get the same right
+    answer from everyone, which is agreement, not copying. ``embeddings`` are L2-normalised
+    rows, one per answer; similarities are computed in blocks of rows, so memory stays at
+    ``block x n`` whatever the number of answers.
     """
     _check_lengths(person=person, task=task, embeddings=embeddings)
     n = embeddings.shape[0]
     copied = np.zeros(n, dtype=bool)
     block = 2048
     for start in range(0, n, block):
-        sims = embeddings[start : start + block] @ embeddings.T
-        same_task = task[start : start + block, None] == task[None, :]
-        sims[same_task] = -1.0  # answers to the same task may rightly agree
-        copied[start : start + block] = (sims >= threshold).any(axis=1)
+        rows = slice(start, start + block)
+        sims = embeddings[rows] @ embeddings.T
+        same_task = task[rows, None] == task[None, :]
+        same_task_others = np.where(same_task, sims, -1.0)
+        same_task_others[np.arange(sims.shape[0]), np.arange(start, start + sims.shape[0])] = -1.0
+        elsewhere = np.where(same_task, -1.0, sims).max(axis=1)
+        copied[rows] = (elsewhere >= threshold) & (elsewhere > same_task_others.max(axis=1) + 0.01)
     people, codes = np.unique(person, return_inverse=True)
     answers = np.bincount(codes, minlength=people.size)
     copies = np.bincount(codes, weights=copied.astype(np.float64), minlength=people.size)
