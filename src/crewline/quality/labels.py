@@ -100,7 +100,11 @@ def load(*, session: Session, project_id: int, scalar: bool = False) -> ProjectL
     )
     if excluded:
         statement = statement.where(Assignment.person_id.not_in(excluded))
-    rows = session.connection().execute(statement).all()  # Core rows: no ORM loading
+    # The driver's own tuples: no Row objects for a million labels (every column is already
+    # in its final type, so SQLAlchemy has nothing to process).
+    result = session.connection().execute(statement)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
     columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     task, person, value, is_gold, score, seconds, finished = columns
     gold: dict[int, Any] = dict(
