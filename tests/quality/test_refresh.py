@@ -258,3 +258,31 @@ def test_stale_projects_are_those_with_labels_newer_than_their_figures(
     ingest(session, project, [{"external_id": "r99", "data": {"text": "Late review"}}])
     work(factory, project, [truth], start=utcnow() + timedelta(minutes=1))
     assert project.id in refresh.stale_projects(session=session)
+
+
+@pytest.mark.parametrize(
+    ("annotation_type", "schema", "value"),
+    [
+        ("likert", {"min": 1, "max": 5}, 4),
+        ("multi_label", {"labels": ["toxic", "spam", "off_topic"]}, ["toxic", "spam"]),
+        ("free_text", {}, "42 is the answer"),
+    ],
+)
+def test_structured_values_come_back_decoded_on_every_database(
+    factory: Factory, session: Session, annotation_type: str, schema: dict[str, Any], value: Any
+) -> None:
+    project = live_project(factory, overlap=2, annotation_type=annotation_type, label_schema=schema)
+    ingest(
+        session,
+        project,
+        [{"external_id": f"r{i}", "data": {"text": f"Item {i}"}} for i in range(3)],
+    )
+    work(factory, project, [lambda _t: value, lambda _t: value])
+    done = refresh.refresh_project(
+        session=session, project_id=project.id, now=utcnow(), embedder=factory.embedder
+    )
+    assert done.tasks == 3
+    answers = session.scalars(
+        select(TaskConsensus.answer).where(TaskConsensus.project_id == project.id)
+    ).all()
+    assert answers == [value] * 3

@@ -107,6 +107,14 @@ def load(*, session: Session, project_id: int, scalar: bool = False) -> ProjectL
     result.close()
     columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     task, person, value, is_gold, score, seconds, finished = columns
+    if not scalar:
+        # Raw driver values: decode the JSON column as SQLAlchemy would. psycopg has decoded
+        # it already (no processor); SQLite hands back JSON text, except that its numeric
+        # column affinity returns a bare JSON number (a Likert point) as a number.
+        value_type = Assignment.__table__.c.value.type
+        process = value_type.result_processor(session.get_bind().dialect, None)
+        if process is not None:
+            value = tuple(process(v) if isinstance(v, str | bytes) else v for v in value)
     gold: dict[int, Any] = dict(
         session.execute(
             select(Task.id, Task.gold_answer).where(
