@@ -11,7 +11,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from psycopg import sql
+from sqlalchemy import Column, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -175,13 +176,61 @@ def insert_ignoring_conflicts(
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many rows into ``model``'s table as one executemany of a Core ``INSERT``.
+    """Insert many rows (all with the same keys) into ``model``'s table in one go.
 
-    For derived rows written wholesale (quality figures): the ORM's bulk path keeps
-    per-row bookkeeping that costs more than the database does at a hundred thousand rows.
+    For derived rows written wholesale (quality figures): the ORM's bulk path keeps per-row
+    bookkeeping that costs more than the database does at a hundred thousand rows. On
+    PostgreSQL the rows are streamed by ``COPY`` (an executemany, even pipelined, pays a
+    round of protocol messages per row: 100,000 rows took 6 s, by COPY well under one);
+    elsewhere they go as one executemany of a Core ``INSERT``.
     """
-    if rows:
-        session.execute(sql_insert(cast(Table, model.__table__)), rows)
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(sql_insert(table), rows)
+        return
+    given = list(rows[0])
+    # Python-side column defaults, which an INSERT would fill in and COPY does not.
+    extra = {
+        column.name: value
+        for column in table.c
+        if column.name not in given and (value := _default(column)) is not _NO_DEFAULT
+    }
+    names = [*given, *extra]
+    # The columns' own bind processing (enums to names, JSON wrapped, UTC checked), as an
+    # INSERT would apply it.
+    dialect = connection.dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = [*(row[name] for name in given), *extra.values()]
+            copy.write_row(
+                [
+                    value if process is None or value is None else process(value)
+                    for value, process in zip(values, processors, strict=True)
+                ]
+            )
+
+
+_NO_DEFAULT = object()
+
+
+def _default(column: Column[Any]) -> Any:
+    """The value a Python-side scalar or callable default gives ``column``, or _NO_DEFAULT."""
+    default: Any = column.default
+    if default is None or not (default.is_scalar or default.is_callable):
+        return _NO_DEFAULT
+    # SQLAlchemy wraps a callable default to take the execution context; ours ignore it.
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

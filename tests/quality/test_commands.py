@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from crewline.cli import app
 from crewline.quality import agreement, csvfile
 
-runner = CliRunner()
+# Wide enough that rich never wraps a message (the temporary paths in them are long).
+runner = CliRunner(env={"COLUMNS": "400"})
 
 #: Ann, Bob and Cai on five tasks (docs/quality.md's worked example).
 EXAMPLE = """task,worker,label

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crewline.db import utcnow
 from crewline.projects.models import Project, ProjectMember
-from crewline.quality import refresh
+from crewline.quality import labels, refresh
 from crewline.quality.models import (
     FlagDecision,
     FraudFlag,
@@ -24,7 +25,7 @@ from crewline.quality.models import (
     TaskConsensus,
     WorkerQuality,
 )
-from crewline.tasks.models import Task
+from crewline.tasks.models import Assignment, Task
 from tests.factories import Factory
 from tests.quality.support import label_everything
 from tests.routing.support import LABELS, ingest, live_project, member
@@ -286,3 +287,46 @@ def test_structured_values_come_back_decoded_on_every_database(
         select(TaskConsensus.answer).where(TaskConsensus.project_id == project.id)
     ).all()
     assert answers == [value] * 3
+
+
+@pytest.mark.parametrize(
+    ("annotation_type", "schema", "values"),
+    [
+        ("single_label", {"labels": ["a,b", 'say "hi"', "two\nlines"]}, None),
+        ("free_text", {}, ["\\N", ' quoted "," and\nbroken ', '""']),
+    ],
+)
+def test_labels_load_exactly_what_was_stored_on_every_database(
+    factory: Factory,
+    session: Session,
+    annotation_type: str,
+    schema: dict[str, Any],
+    values: list[str] | None,
+) -> None:
+    """PostgreSQL reads labels by COPY as CSV: separators, quotes, newlines and empty strings
+    in a value, and NULL figures, must come back as they went in."""
+    project = live_project(factory, overlap=3, annotation_type=annotation_type, label_schema=schema)
+    given = values or schema["labels"]
+    tasks = [{"external_id": f"r{i}", "data": {"text": f"Item {i}"}} for i in range(3)]
+    if values is None:
+        tasks[0]["gold_answer"] = given[0]
+    report = ingest(session, project, tasks)
+    assert len(report.created) == 3
+    work(factory, project, [lambda t, v=v: v for v in given])
+    loaded = labels.load(
+        session=session, project_id=project.id, scalar=annotation_type == "single_label"
+    )
+    stored = session.execute(
+        select(Assignment.task_id, Assignment.person_id, Assignment.value, Assignment.gold_score)
+        .where(Assignment.project_id == project.id)
+        .order_by(Assignment.finished_at, Assignment.id)
+    ).all()
+    assert loaded.size == len(stored) == 9
+    assert loaded.task.tolist() == [r.task_id for r in stored]
+    assert loaded.person.tolist() == [r.person_id for r in stored]
+    assert loaded.value == [r.value for r in stored]
+    assert [None if np.isnan(s) else s for s in loaded.gold_score.tolist()] == [
+        r.gold_score for r in stored
+    ]
+    assert int(loaded.is_gold.sum()) == (3 if values is None else 0)
+    assert (loaded.seconds == 20.0).all() and (np.diff(loaded.finished) >= 0).all()

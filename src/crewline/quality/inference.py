@@ -28,13 +28,14 @@ a task. EM stops when the log-likelihood improves by less than ``tol`` (relative
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit
 
 from crewline.quality.data import FloatArray, IntArray, LabelTable
 from crewline.quality.errors import QualityInputError
@@ -209,9 +210,16 @@ def _per_task(table: LabelTable, per_label: FloatArray) -> FloatArray:
 def _e_step(log_prior: FloatArray, scores: FloatArray) -> tuple[FloatArray, float]:
     """Posterior over classes per task from the tasks x classes sums of label log-likelihoods;
     also returns the data log-likelihood."""
+    # A plain max-shifted softmax: scipy's logsumexp handles cases that cannot occur here
+    # (complex input, -inf rows, weights) and took half of a million-label run. Row maxima and
+    # sums go column by column and by a product: numpy's reductions along a short last axis
+    # are ten times slower.
     log_post = scores + log_prior
-    norm = logsumexp(log_post, axis=1, keepdims=True)
-    return np.exp(log_post - norm), float(norm.sum())
+    top = functools.reduce(np.maximum, log_post.T)[:, None]
+    posterior = np.exp(log_post - top)
+    total = (posterior @ np.ones(posterior.shape[1]))[:, None]
+    posterior /= total
+    return posterior, float((top + np.log(total)).sum())
 
 
 def _em(

@@ -8,11 +8,15 @@ and the rules read in order.
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, literal_column, select
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from crewline.quality.data import FloatArray, IntArray
@@ -100,21 +104,12 @@ def load(*, session: Session, project_id: int, scalar: bool = False) -> ProjectL
     )
     if excluded:
         statement = statement.where(Assignment.person_id.not_in(excluded))
-    # The driver's own tuples: no Row objects for a million labels (every column is already
-    # in its final type, so SQLAlchemy has nothing to process).
-    result = session.connection().execute(statement)
-    rows = result.cursor.fetchall() if result.cursor is not None else []
-    result.close()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
-    task, person, value, is_gold, score, seconds, finished = columns
-    if not scalar:
-        # Raw driver values: decode the JSON column as SQLAlchemy would. psycopg has decoded
-        # it already (no processor); SQLite hands back JSON text, except that its numeric
-        # column affinity returns a bare JSON number (a Likert point) as a number.
-        value_type = Assignment.__table__.c.value.type
-        process = value_type.result_processor(session.get_bind().dialect, None)
-        if process is not None:
-            value = tuple(process(v) if isinstance(v, str | bytes) else v for v in value)
+    if dialect == "postgresql":
+        task, person, value, is_gold, score, seconds, finished = _copy_out(
+            session, statement, scalar
+        )
+    else:
+        task, person, value, is_gold, score, seconds, finished = _fetch(session, statement, scalar)
     gold: dict[int, Any] = dict(
         session.execute(
             select(Task.id, Task.gold_answer).where(
@@ -123,17 +118,106 @@ def load(*, session: Session, project_id: int, scalar: bool = False) -> ProjectL
         ).all()
     )
     return ProjectLabels(
-        task=np.array(task, dtype=np.int64),
-        person=np.array(person, dtype=np.int64),
-        value=list(value),
-        is_gold=np.array(is_gold, dtype=np.bool_),
-        gold_score=_floats(score),
-        seconds=_floats(seconds),
-        finished=_floats(finished),
+        task=task,
+        person=person,
+        value=value,
+        is_gold=is_gold,
+        gold_score=score,
+        seconds=seconds,
+        finished=finished,
         gold=gold,
         excluded=excluded,
     )
 
 
+Columns = tuple[IntArray, IntArray, list[Any], BoolArray, FloatArray, FloatArray, FloatArray]
+
+
+def _fetch(session: Session, statement: Select[Any], scalar: bool) -> Columns:
+    """The rows as the driver's own tuples: no Row objects for a million labels (every column
+    is already in its final type, so SQLAlchemy has nothing to process)."""
+    result = session.connection().execute(statement)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    task, person, value, is_gold, score, seconds, finished = columns
+    if not scalar:
+        # Raw driver values: decode the JSON column as SQLAlchemy would. SQLite hands back
+        # JSON text, except that its numeric column affinity returns a bare JSON number (a
+        # Likert point) as a number.
+        value_type = Assignment.__table__.c.value.type
+        process = value_type.result_processor(session.get_bind().dialect, None)
+        if process is not None:
+            value = tuple(process(v) if isinstance(v, str | bytes) else v for v in value)
+    return (
+        np.array(task, dtype=np.int64),
+        np.array(person, dtype=np.int64),
+        list(value),
+        np.array(is_gold, dtype=np.bool_),
+        _floats(score),
+        _floats(seconds),
+        _floats(finished),
+    )
+
+
 def _floats(values: tuple[Any, ...]) -> FloatArray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+_COPY_TYPES = {
+    "task": pa.int64(),
+    "person": pa.int64(),
+    "value": pa.string(),
+    "is_gold": pa.bool_(),
+    "gold_score": pa.float64(),
+    "seconds": pa.float64(),
+    "finished": pa.float64(),
+}
+
+
+def _copy_out(session: Session, statement: Select[Any], scalar: bool) -> Columns:
+    """The rows by ``COPY ... TO STDOUT`` as CSV, parsed into columns by Arrow: on PostgreSQL a
+    million labels arrive in about a second, against four as driver tuples.
+
+    The statement is rendered with its parameters inline; they are ids and state names this
+    module puts there, never text from a user. In PostgreSQL's CSV a NULL is an unquoted empty
+    field and an empty string a quoted one, which the read options keep apart.
+    """
+    dialect = session.get_bind().dialect
+    query = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    buffer = io.BytesIO()
+    with driver.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    table = pa_csv.read_csv(
+        buffer,
+        read_options=pa_csv.ReadOptions(column_names=list(_COPY_TYPES)),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=_COPY_TYPES,
+            true_values=["t"],
+            false_values=["f"],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    value: list[Any] = table.column("value").to_pylist()
+    if not scalar:
+        value = [None if v is None else json.loads(v) for v in value]
+
+    def floats(name: str) -> FloatArray:
+        column: FloatArray = table.column(name).to_numpy().astype(np.float64)
+        return column
+
+    return (
+        table.column("task").to_numpy().astype(np.int64),
+        table.column("person").to_numpy().astype(np.int64),
+        value,
+        table.column("is_gold").to_numpy().astype(np.bool_),
+        floats("gold_score"),
+        floats("seconds"),
+        floats("finished"),
+    )
