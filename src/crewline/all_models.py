@@ -6,6 +6,7 @@ Alembic's ``env.py`` and the schema test import this; the app does not need to.
 from crewline.audit import models as audit_models
 from crewline.auth import models as auth_models
 from crewline.db import Base
+from crewline.hiring import models as hiring_models
 from crewline.orgs import models as orgs_models
 from crewline.people import models as people_models
 from crewline.projects import models as projects_models
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "audit_models",
     "auth_models",
+    "hiring_models",
     "orgs_models",
     "people_models",
     "projects_models",

@@ -119,6 +119,38 @@ class Settings(BaseSettings):
         None, max_length=200, description="Model name sent to the chat API for audits."
     )
     page_size: int = Field(50, ge=5, le=500, description="Default rows per page in tables.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        max_length=500,
+        description="The address people reach this server at; links in emails start with it.",
+    )
+    smtp_host: str | None = Field(
+        None,
+        max_length=255,
+        description="SMTP server for candidate messages. Unset: messages wait in the outbox "
+        "(visible as pending) until one is configured.",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port.")
+    smtp_username: str | None = Field(None, max_length=320, description="SMTP login, if any.")
+    smtp_password: SecretStr | None = Field(
+        None, description="SMTP password (never logged)."
+    )
+    smtp_from: str = Field(
+        "Crewline <no-reply@crewline.invalid>",
+        max_length=320,
+        description="The From address of candidate messages.",
+    )
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description="How to secure the SMTP connection: STARTTLS on a plain port (587), TLS "
+        "from the start (465), or none (a local relay).",
+    )
+    smtp_timeout_seconds: float = Field(
+        20, gt=0, le=300, description="How long to wait for the SMTP server."
+    )
+    messages_send_seconds: float = Field(
+        10, ge=1, le=3600, description="How often the outbox job sends due messages."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

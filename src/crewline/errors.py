@@ -31,9 +31,17 @@ class NotFound(CrewlineError):
 class Conflict(CrewlineError):
     """The write collides with existing data or with the record's state."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        details: list[dict[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.field = field
+        #: One ``{"field", "message"}`` per item a bulk write refused (all of them, not the first).
+        self.details = details
 
 
 class InvalidInput(CrewlineError):

@@ -347,3 +347,14 @@ def token_for_secret(*, session: Session, secret: str) -> ApiToken | None:
 def token_scopes(token: ApiToken) -> frozenset[Scope]:
     """The scopes a token grants."""
     return frozenset(Scope(s) for s in token.scopes)
+
+
+def erase_user(*, session: Session, user_id: int, email: str) -> None:
+    """Switch a login off and replace its name and email (the person behind it was erased);
+    its sessions and tokens end. Part of the caller's transaction."""
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    user.email, user.full_name, user.is_active, user.password_hash = email, "Erased", False, None
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))

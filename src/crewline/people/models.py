@@ -134,6 +134,9 @@ class Person(Base):
         default=PersonOrigin.crewline,
         server_default=PersonOrigin.crewline.value,
     )
+    #: When the personal data was replaced by placeholders (retention or an erasure request);
+    #: the record stays so that aggregates and history keep adding up.
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, or_, select
@@ -280,12 +281,17 @@ def _insert(
 
 
 def do_create_people(
-    *, session: Session, actor: Actor, embedder: Embedder, rows: Sequence[PersonCreate]
+    *,
+    session: Session,
+    actor: Actor,
+    embedder: Embedder,
+    rows: Sequence[PersonCreate],
+    commit: bool = True,
 ) -> list[Person]:
     """Create many people in one transaction (all or nothing), embedding them in one batch.
 
     Used by imports and the demo: a duplicate email anywhere refuses the whole batch and
-    names the row.
+    names the row. ``commit=False`` leaves the transaction open for a larger import.
     """
     emails = [row.email.lower() for row in rows]
     seen: dict[str, int] = {}
@@ -302,7 +308,9 @@ def do_create_people(
             f"a person with email {emails[index]} already exists", field=f"{index}.email"
         )
     persons = [_new_person(session, row, None) for row in rows]
-    _insert(session, actor, embedder, persons, "another request created one of these emails", True)
+    _insert(
+        session, actor, embedder, persons, "another request created one of these emails", commit
+    )
     return persons
 
 
@@ -582,4 +590,35 @@ def names(*, session: Session, person_ids: set[int]) -> dict[int, str]:
         session.execute(
             select(Person.id, Person.full_name).where(Person.id.in_(sorted(person_ids)))
         ).all()
+    )
+
+
+def erased_email(person_id: int) -> str:
+    """The placeholder address an erased person's record carries (unique, undeliverable)."""
+    return f"erased-{person_id}@erased.invalid"
+
+
+def pseudonymize(*, session: Session, actor: Actor, person: Person, now: datetime) -> None:
+    """Replace a person's personal data with placeholders, keeping the record.
+
+    Name, email, profile, its embedding, languages and skills go; country, region and time
+    zone stay (they are what aggregates are cut by, and identify no one). A linked login is
+    switched off and loses its name and email too. Part of the caller's transaction.
+    """
+    person.full_name = f"Erased person {person.id}"
+    person.email = erased_email(person.id)
+    person.profile = ""
+    person.profile_embedding = None
+    person.languages.clear()
+    person.skills.clear()
+    person.erased_at = now
+    if person.user_id is not None:
+        auth.erase_user(session=session, user_id=person.user_id, email=person.email)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="person.pseudonymize",
+        entity_type="person",
+        entity_id=person.id,
+        after={"erased_at": now},
     )

@@ -143,6 +143,8 @@ def install(app: FastAPI) -> None:
             detail: Any = exc.message
             if isinstance(exc, InvalidInput):
                 detail = [{"field": exc.field, "message": exc.reason}]
+            elif isinstance(exc, Conflict) and exc.details:
+                detail = [{"field": "", "message": exc.message}, *exc.details]
             elif isinstance(exc, Conflict) and exc.field:
                 detail = [{"field": exc.field, "message": exc.message}]
             if isinstance(exc, NotAuthenticated):

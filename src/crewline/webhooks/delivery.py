@@ -23,6 +23,7 @@ import httpx
 from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import Session
 
+from crewline.retry import next_attempt
 from crewline.webhooks import signing
 from crewline.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from crewline.webhooks.service import DISABLED
@@ -46,9 +47,7 @@ MAX_ERROR_LENGTH = 500
 
 def retry_at(*, attempts: int, now: datetime) -> datetime | None:
     """When to try again after ``attempts`` failed tries, or None when it is time to give up."""
-    if attempts >= MAX_ATTEMPTS:
-        return None
-    return now + RETRY_SCHEDULE[attempts]
+    return next_attempt(RETRY_SCHEDULE, attempts=attempts, now=now)
 
 
 def body(delivery: WebhookDelivery) -> bytes:

@@ -1,0 +1,315 @@
+"""Candidate messages: templates per stage and language, the outbox, and SMTP delivery.
+
+Every stage change queues a status update in the same transaction as the change (so a
+candidate is told exactly when the move is committed, never when it was rolled back),
+including rejections: people deserve to hear "no". Templates are Jinja text rendered in a
+sandbox (recruiters edit them; a template must not reach into Python objects). An edited
+template for the candidate's language wins, then an edited English one, then the built-in.
+
+The ``hiring.send_messages`` job sends due messages over SMTP, one connection per batch,
+each claimed with ``FOR UPDATE SKIP LOCKED`` so several job workers never send one twice. A
+failure is recorded and retried on a schedule; after the last try the message is ``failed``
+and shown so on the candidate's page and the outbox page.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import Select, literal, select
+from sqlalchemy.orm import Session
+
+from crewline.config import Settings
+from crewline.errors import InvalidInput
+from crewline.hiring import stages
+from crewline.hiring.models import Message, MessageStatus, MessageTemplate
+from crewline.retry import next_attempt
+
+#: Delay before each try: at once, then a minute, 10 minutes, an hour, 6 hours, a day.
+RETRY_SCHEDULE: tuple[timedelta, ...] = (
+    timedelta(0),
+    timedelta(minutes=1),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+    timedelta(hours=6),
+    timedelta(hours=24),
+)
+MAX_ERROR_LENGTH = 500
+STAGE_UPDATE = "stage_update"
+SIGN_IN = "sign_in"
+
+_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+#: What every template may use.
+VARIABLES: dict[str, str] = {
+    "first_name": "the candidate's first name",
+    "full_name": "the candidate's full name",
+    "stage": "the new stage, in words",
+    "role": "the requisition's title",
+    "cohort": "the cohort's name (empty when none)",
+    "cohort_start": "the cohort's start date (empty when none)",
+    "reason": "the reason given for the move (may be empty)",
+    "portal_url": "the link to the candidate's own page",
+}
+
+_SIGN_OFF = "\n\nYou can see your application at any time: {{ portal_url }}\n\nThe Crewline team\n"
+
+BUILT_IN: dict[str, tuple[str, str]] = {
+    "sourced": (
+        "Your application for {{ role }}",
+        "Hello {{ first_name }},\n\nThank you for your interest in {{ role }}. We have your "
+        "application and will review it shortly; we will write again at every step.",
+    ),
+    "screened": (
+        "Next step for {{ role }}: the project briefing",
+        "Hello {{ first_name }},\n\nYou passed screening for {{ role }}. Next is the project "
+        "briefing, which explains the work, the hours and the pay. If after the briefing the "
+        "role is not for you, you can withdraw from your page at any time.",
+    ),
+    "assessed": (
+        "Your assessment for {{ role }} is complete",
+        "Hello {{ first_name }},\n\nYou have completed the assessment for {{ role }}. Next "
+        "are the trial tasks and training. If you would rather not continue, you can "
+        "withdraw from your page.",
+    ),
+    "trial_training": (
+        "Trial and training for {{ role }}",
+        "Hello {{ first_name }},\n\nWelcome to trial tasks and training for {{ role }}."
+        "{% if cohort %} You are in cohort {{ cohort }}, starting {{ cohort_start }}."
+        "{% endif %} You will get feedback on your trial work before the final assessment.",
+    ),
+    "qualified": (
+        "You qualified for {{ role }}",
+        "Hello {{ first_name }},\n\nCongratulations: you qualified for {{ role }}. We will "
+        "send your onboarding details next.",
+    ),
+    "onboarded": (
+        "Welcome aboard: {{ role }}",
+        "Hello {{ first_name }},\n\nYou are onboarded for {{ role }}. Your workspace is ready.",
+    ),
+    stages.REJECTED: (
+        "Your application for {{ role }}",
+        "Hello {{ first_name }},\n\nThank you for the time you gave to {{ role }}. We will not "
+        "continue with your application this time.{% if reason %} Reason: {{ reason }}."
+        "{% endif %} We keep your details only as long as our retention rules allow.",
+    ),
+    stages.WITHDRAWN: (
+        "You withdrew from {{ role }}",
+        "Hello {{ first_name }},\n\nWe have recorded that you withdrew from {{ role }}. Thank "
+        "you for letting us know; you are welcome to apply again.",
+    ),
+    stages.ON_HOLD: (
+        "Your application for {{ role }} is on hold",
+        "Hello {{ first_name }},\n\nYour application for {{ role }} is on hold for now."
+        "{% if reason %} Reason: {{ reason }}.{% endif %} We will write when it moves again.",
+    ),
+}
+_GENERIC = (
+    "Update on your application for {{ role }}",
+    "Hello {{ first_name }},\n\nYour application for {{ role }} moved to: {{ stage }}.",
+)
+
+
+def check_template(subject: str, body: str) -> None:
+    """Refuse a template that does not render with the variables every template gets."""
+    sample = dict.fromkeys(VARIABLES, "x")
+    for field, text in (("subject", subject), ("body", body)):
+        try:
+            _environment.from_string(text).render(sample)
+        except TemplateError as exc:
+            raise InvalidInput(field, f"the template does not render: {exc}") from None
+
+
+def template_for(session: Session, stage: str, language: str) -> tuple[str, str]:
+    """(subject, body) for a stage in a language: edited in that language, edited in English,
+    built in, or the generic update."""
+    for lang in dict.fromkeys((language, "en")):
+        edited = session.scalar(
+            select(MessageTemplate).where(
+                MessageTemplate.stage == stage, MessageTemplate.language == lang
+            )
+        )
+        if edited is not None:
+            return edited.subject, edited.body
+    subject, body = BUILT_IN.get(stage, _GENERIC)
+    return subject, body + _SIGN_OFF
+
+
+def render(subject: str, body: str, variables: Mapping[str, Any]) -> tuple[str, str]:
+    """The template with the variables filled in; a subject is kept to one line."""
+    filled_subject = _environment.from_string(subject).render(variables)
+    filled_body = _environment.from_string(body).render(variables)
+    return " ".join(filled_subject.split())[:300], filled_body
+
+
+def queue(
+    session: Session,
+    *,
+    person_id: int,
+    to_email: str,
+    subject: str,
+    body: str,
+    kind: str,
+    now: datetime,
+    application_id: int | None = None,
+) -> Message:
+    """Put a message in the outbox, due now (the caller's transaction commits it)."""
+    message = Message(
+        person_id=person_id,
+        application_id=application_id,
+        kind=kind,
+        to_email=to_email,
+        subject=subject,
+        body=body,
+        status=MessageStatus.pending,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """Where and how to send (from CREWLINE_SMTP_*)."""
+
+    host: str
+    port: int
+    sender: str
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 20.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpConfig | None:
+        """The configured server, or None when no host is set (messages then wait)."""
+        if not settings.smtp_host:
+            return None
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            timeout=settings.smtp_timeout_seconds,
+        )
+
+
+@contextmanager
+def connect(config: SmtpConfig) -> Iterator[smtplib.SMTP]:
+    """An open, authenticated SMTP connection, closed afterwards."""
+    client: smtplib.SMTP
+    if config.security == "tls":
+        client = smtplib.SMTP_SSL(
+            config.host, config.port, timeout=config.timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+    try:
+        if config.security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if config.username:
+            client.login(config.username, config.password or "")
+        yield client
+    finally:
+        try:
+            client.quit()
+        except smtplib.SMTPException:
+            client.close()
+
+
+def email(message: Message, sender: str) -> EmailMessage:
+    """The outbox row as an RFC 5322 message."""
+    out = EmailMessage()
+    out["From"] = sender
+    out["To"] = message.to_email
+    out["Subject"] = message.subject
+    out["Message-ID"] = make_msgid(idstring=f"crewline-{message.id}")
+    out.set_content(message.body)
+    return out
+
+
+def due(now: datetime) -> Select[Message]:
+    """The next pending message due at ``now``, locked, skipping rows other workers hold."""
+    pending = literal(MessageStatus.pending.value, literal_execute=True)
+    return (
+        select(Message)
+        .where(Message.status == pending, Message.next_attempt_at <= now)
+        .order_by(Message.next_attempt_at, Message.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+
+
+def _record(message: Message, error: str | None, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = error
+    if error is None:
+        message.status = MessageStatus.sent
+        message.sent_at = now
+        message.next_attempt_at = None
+        return
+    message.next_attempt_at = next_attempt(RETRY_SCHEDULE, attempts=message.attempts, now=now)
+    if message.next_attempt_at is None:
+        message.status = MessageStatus.failed
+
+
+def send_due(*, session: Session, now: datetime, config: SmtpConfig, limit: int = 200) -> int:
+    """Send up to ``limit`` due messages over one connection, committing each; returns how many
+    were tried. A connection that cannot be opened counts as a failed try of the first."""
+    handled = 0
+    message = session.scalar(due(now))
+    if message is None:
+        session.rollback()
+        return 0
+    try:
+        with connect(config) as client:
+            while message is not None and handled < limit:
+                try:
+                    client.send_message(email(message, config.sender))
+                    error = None
+                except smtplib.SMTPServerDisconnected:
+                    raise  # the connection is gone: record below and stop the batch
+                except smtplib.SMTPException as exc:  # this message refused; go on
+                    error = _error(exc)
+                _record(message, error, now)
+                session.commit()
+                handled += 1
+                message = session.scalar(due(now)) if handled < limit else None
+    except (smtplib.SMTPException, OSError) as exc:
+        if message is not None:
+            _record(message, _error(exc), now)
+            session.commit()
+            handled += 1
+    return handled
+
+
+def job(config: SmtpConfig | None) -> Callable[[Session, datetime], int]:
+    """The ``hiring.send_messages`` job (does nothing while no SMTP server is configured)."""
+
+    def run(session: Session, now: datetime) -> int:
+        if config is None:
+            return 0
+        return send_due(session=session, now=now, config=config)
+
+    return run
