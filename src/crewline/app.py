@@ -32,6 +32,9 @@ from crewline.auth.deps import CSRF_COOKIE, SessionDep, public
 from crewline.auth.security import make_hasher
 from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker
+from crewline.hiring import api as hiring_api
+from crewline.hiring import messages as hiring_messages
+from crewline.hiring import retention as hiring_retention
 from crewline.home import pages as home_pages
 from crewline.jobs import Job, Jobs
 from crewline.orgs import api as orgs_api
@@ -210,6 +213,14 @@ def create_app(
             run=quality_refresh.job(app.state.embedder),
         )
     )
+    jobs.add(
+        Job(
+            "hiring.send_messages",
+            every_seconds=settings.messages_send_seconds,
+            run=hiring_messages.job(hiring_messages.SmtpConfig.from_settings(settings)),
+        )
+    )
+    jobs.add(Job("hiring.retention", every_seconds=3600, run=hiring_retention.job))
     for module in (
         auth_api,
         orgs_api,
@@ -225,6 +236,7 @@ def create_app(
         rules_api,
         llm_api,
         experiments_api,
+        hiring_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for pages in (auth_pages, home_pages, people_pages, audit_pages, routing_pages, quality_pages):

@@ -132,9 +132,7 @@ class Settings(BaseSettings):
     )
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port.")
     smtp_username: str | None = Field(None, max_length=320, description="SMTP login, if any.")
-    smtp_password: SecretStr | None = Field(
-        None, description="SMTP password (never logged)."
-    )
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged).")
     smtp_from: str = Field(
         "Crewline <no-reply@crewline.invalid>",
         max_length=320,

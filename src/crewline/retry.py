@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 
-def next_attempt(
-    schedule: Sequence[timedelta], *, attempts: int, now: datetime
-) -> datetime | None:
+def next_attempt(schedule: Sequence[timedelta], *, attempts: int, now: datetime) -> datetime | None:
     """When to try again after ``attempts`` failed tries, or None when it is time to give up."""
     if attempts >= len(schedule):
         return None

@@ -28,6 +28,7 @@ from crewline.hiring.models import (
     Cohort,
     CohortSession,
     Message,
+    MessageStatus,
     MessageTemplate,
     Requisition,
     RequisitionStatus,
@@ -817,3 +818,128 @@ def stage_counts(*, session: Session, requisition_id: int) -> dict[str, int]:
         .tuples()
         .all()
     )
+
+
+def search_applications(
+    *,
+    session: Session,
+    requisition_id: int | None = None,
+    stage: str | None = None,
+    cohort_id: int | None = None,
+    channel_id: int | None = None,
+    region: str | None = None,
+    screening: str | None = None,
+    query: str = "",
+    sort: str = "stage_changed_at",
+    descending: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[tuple[Application, Person]], int]:
+    """Applications with their people, filtered, sorted and paged; and the total count."""
+    statement = select(Application, Person).join(Person, Person.id == Application.person_id)
+    conditions = []
+    if requisition_id is not None:
+        conditions.append(Application.requisition_id == requisition_id)
+    if stage:
+        conditions.append(Application.stage == stage)
+    if cohort_id is not None:
+        conditions.append(Application.cohort_id == cohort_id)
+    if channel_id is not None:
+        conditions.append(Application.channel_id == channel_id)
+    if region:
+        conditions.append(Person.region == region)
+    if screening:
+        conditions.append(Application.screening == screening)
+    if query:
+        pattern = f"%{people.like_escape(query.lower())}%"
+        conditions.append(
+            func.lower(Person.full_name).like(pattern, escape="\\")
+            | func.lower(Person.email).like(pattern, escape="\\")
+        )
+    statement = statement.where(*conditions)
+    total = session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .join(Person, Person.id == Application.person_id)
+        .where(*conditions)
+    )
+    column = {
+        "stage_changed_at": Application.stage_changed_at,
+        "created_at": Application.created_at,
+        "name": Person.full_name,
+        "stage": Application.stage,
+        "skills_match": Application.skills_match,
+    }[sort]
+    order = column.desc() if descending else column.asc()
+    rows = session.execute(statement.order_by(order, Application.id).limit(limit).offset(offset))
+    return [(a, p) for a, p in rows.tuples()], int(total or 0)
+
+
+SORTS = ("stage_changed_at", "created_at", "name", "stage", "skills_match")
+
+
+def list_messages(
+    *,
+    session: Session,
+    status: MessageStatus | None = None,
+    person_id: int | None = None,
+    limit: int = 100,
+) -> list[Message]:
+    """Outbox messages, newest first, by status and/or person."""
+    statement = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
+    if status is not None:
+        statement = statement.where(Message.status == status)
+    if person_id is not None:
+        statement = statement.where(Message.person_id == person_id)
+    return list(session.scalars(statement.limit(limit)))
+
+
+def message_counts(*, session: Session) -> dict[str, int]:
+    """How many messages are pending, sent and failed."""
+    rows = session.execute(select(Message.status, func.count()).group_by(Message.status))
+    return {status.value: count for status, count in rows.tuples()}
+
+
+def portal_view(*, session: Session, application: Application) -> dict[str, Any]:
+    """What a candidate sees of one of their applications: where it is, what comes next,
+    their cohort's sessions in the cohort's time zone, and the stages it went through."""
+    requisition = session.get_one(Requisition, application.requisition_id)
+    cohort = session.get(Cohort, application.cohort_id) if application.cohort_id else None
+    sessions = []
+    if cohort is not None:
+        zone = ZoneInfo(cohort.time_zone)
+        sessions = [
+            {
+                "title": s.title,
+                "starts_at": s.starts_at.isoformat(),
+                "local_start": s.starts_at.astimezone(zone).strftime("%a %d %b %Y, %H:%M %Z"),
+                "minutes": s.minutes,
+                "location": s.location,
+            }
+            for s in cohort_sessions(session=session, cohort_id=cohort.id)
+        ]
+    move = stages.check_move(
+        requisition.stages, application.stage, application.held_from, stages.WITHDRAWN
+    )
+    return {
+        "id": application.id,
+        "role": requisition.title,
+        "stage": application.stage,
+        "stage_label": stages.label(application.stage),
+        "since": application.stage_changed_at.isoformat(),
+        "next_steps": stages.NEXT_STEPS.get(application.stage, ""),
+        "path": [{"stage": s, "label": stages.label(s)} for s in requisition.stages],
+        "can_withdraw": move.refused is None,
+        "cohort": None
+        if cohort is None
+        else {
+            "name": cohort.name,
+            "start_date": cohort.start_date.isoformat(),
+            "time_zone": cohort.time_zone,
+            "sessions": sessions,
+        },
+        "history": [
+            {"stage": e.to_stage, "label": stages.label(e.to_stage), "at": e.at.isoformat()}
+            for e in events_of(session=session, application_ids=[application.id])
+        ],
+    }

@@ -53,12 +53,31 @@ def label(stage: str) -> str:
     return LABELS.get(stage, stage.replace("_", " ").capitalize())
 
 
+#: What a candidate reads on their page about what happens next.
+NEXT_STEPS: dict[str, str] = {
+    "sourced": "We are reviewing your application against the role's requirements.",
+    "screened": "Attend the project briefing; after it you can still decide not to continue.",
+    "assessed": "Your assessment is being graded; trial tasks and training come next.",
+    "trial_training": "Complete your trial tasks and training sessions; you will get feedback.",
+    "qualified": "You qualified: onboarding details follow.",
+    "onboarded": "You are onboarded: your workspace is ready.",
+    REJECTED: "This application is closed. You are welcome to apply to other roles.",
+    WITHDRAWN: "You withdrew. You are welcome to apply again.",
+    ON_HOLD: "Your application is paused; we will write when it moves again.",
+}
+
+
+def is_slug(stage: str) -> bool:
+    """Whether ``stage`` is a well-formed stage name."""
+    return bool(_SLUG.match(stage))
+
+
 def check_path(stages: Sequence[str]) -> str | None:
     """Why ``stages`` cannot be a pipeline's main path, or None if it can."""
     if not 2 <= len(stages) <= 12:
         return "a pipeline has 2 to 12 stages"
     for stage in stages:
-        if not _SLUG.match(stage):
+        if not is_slug(stage):
             return f"stage {stage!r} must be lower-case letters, digits and _ (at most 40)"
         if stage in SIDE_STAGES:
             return f"{stage!r} is a side stage every pipeline has; leave it out"
@@ -102,13 +121,3 @@ def check_move(path: Sequence[str], current: str, held_from: str | None, target:
             target, f"cannot go back from {label(origin).lower()} to {label(target).lower()}"
         )
     return Move(target, skipped=tuple(path[here + 1 : there]))
-
-
-def reached(path: Sequence[str], stage: str, held_from: str | None) -> int:
-    """How far along ``path`` an application got: the index of its furthest main stage.
-
-    For a closed application this is read from its history by the caller; here an open one
-    counts its current stage (or the stage it is held from).
-    """
-    where = held_from if stage == ON_HOLD else stage
-    return path.index(where) if where in path else -1
