@@ -34,6 +34,8 @@ from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker
 from crewline.hiring import api as hiring_api
 from crewline.hiring import messages as hiring_messages
+from crewline.hiring import pages as hiring_pages
+from crewline.hiring import portal as hiring_portal
 from crewline.hiring import retention as hiring_retention
 from crewline.home import pages as home_pages
 from crewline.jobs import Job, Jobs
@@ -239,12 +241,22 @@ def create_app(
         hiring_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
-    for pages in (auth_pages, home_pages, people_pages, audit_pages, routing_pages, quality_pages):
+    for pages in (
+        auth_pages,
+        home_pages,
+        people_pages,
+        audit_pages,
+        routing_pages,
+        quality_pages,
+        hiring_pages,
+    ):
         app.include_router(pages.router, include_in_schema=False)
         pages.register_navigation(app.state.navigation)
     app.include_router(review_pages.router, include_in_schema=False)
+    app.include_router(hiring_portal.router, include_in_schema=False)
     review_pages.register_navigation(app.state.navigation)
     projects_pages.register_panels(app.state.person_panels)
     quality_pages.register_panels(app.state.person_panels)
+    hiring_pages.register_panels(app.state.person_panels)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -131,7 +131,10 @@ def test_a_bulk_move_with_an_illegal_transition_moves_no_one_unless_asked(
     assert refused.status_code == 409
     detail = refused.json()["detail"]
     assert "nothing was moved" in detail[0]["message"]
-    assert detail[1] == {"field": "application_ids.0", "message": "the application is closed (rejected)"}
+    assert detail[1] == {
+        "field": "application_ids.0",
+        "message": "the application is closed (rejected)",
+    }
     assert session.scalar(select(func.count()).select_from(StageEvent)) == events_before
     stages_now = session.scalars(select(Application.stage).where(Application.id.in_(ids[1:])))
     assert set(stages_now) == {"sourced"}
@@ -139,9 +142,7 @@ def test_a_bulk_move_with_an_illegal_transition_moves_no_one_unless_asked(
     assert partial.status_code == 200
     assert partial.json() == {
         "moved": ids[1:],
-        "refused": [
-            {"application_id": ids[0], "reason": "the application is closed (rejected)"}
-        ],
+        "refused": [{"application_id": ids[0], "reason": "the application is closed (rejected)"}],
     }
     back = move(recruiter, [ids[1]], "sourced")
     assert back.status_code == 409 and "cannot go back" in back.text
@@ -211,7 +212,7 @@ def test_a_candidate_sees_only_their_own_application_and_can_withdraw(
     again = me.post(f"/api/v1/me/applications/{own_id}/withdraw", json={})
     assert again.status_code == 409
     messages = me.get("/api/v1/me/messages").json()
-    assert [m["subject"] for m in messages][0].startswith("You withdrew")
+    assert messages[0]["subject"].startswith("You withdrew")
     assert all(m["person_id"] == mine.id for m in messages)
 
 

@@ -22,6 +22,7 @@ from crewline.auth.deps import (
 )
 from crewline.auth.roles import Role, Scope
 from crewline.auth.schemas import TokenCreate
+from crewline.config import Settings
 from crewline.errors import RateLimited
 from crewline.validation import Id
 from crewline.web.navigation import Navigation
@@ -92,7 +93,12 @@ def login(
             status_code=401,
         )
     _user, token = result
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    return logged_in(settings, token, _safe_next(next))
+
+
+def logged_in(settings: Settings, token: str, target: str) -> Response:
+    """A redirect to ``target`` that sets the session cookie (password or one-time link)."""
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -223,6 +223,16 @@ def do_login(
         return None
     if hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = security.hash_password(hasher, password)
+    token = open_session(session=session, user=user, ip=ip, session_hours=session_hours, now=now)
+    session.commit()
+    return user, token
+
+
+def open_session(
+    *, session: Session, user: User, ip: str, session_hours: int, now: datetime
+) -> str:
+    """Start a login session for a user whose identity was just proven (a password, a
+    one-time link); returns the cookie token. Part of the caller's transaction."""
     token = security.new_session_token()
     session.add(
         LoginSession(
@@ -234,8 +244,7 @@ def do_login(
         )
     )
     user.last_login_at = now
-    session.commit()
-    return user, token
+    return token
 
 
 def user_for_session_token(*, session: Session, token: str) -> User | None:

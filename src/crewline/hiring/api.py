@@ -199,13 +199,15 @@ def list_applications(
     """Applications with the candidate's name and email, filtered, sorted and paged."""
     rows, total = service.search_applications(
         session=session,
-        requisition_id=requisition_id,
-        stage=stage,
-        cohort_id=cohort_id,
-        channel_id=channel_id,
-        region=region.value if region else None,
-        screening=screening.value if screening else None,
-        query=q.strip(),
+        filters=service.ApplicationFilter(
+            requisition_id=requisition_id,
+            stage=stage,
+            cohort_id=cohort_id,
+            channel_id=channel_id,
+            region=region.value if region else None,
+            screening=screening.value if screening else None,
+            query=q.strip(),
+        ),
         sort=sort,
         descending=direction == "desc",
         limit=limit,

@@ -185,8 +185,8 @@ def do_import(
     raw = list(rows)
     if len(raw) > MAX_ROWS:
         raise InvalidInput("rows", f"at most {MAX_ROWS} rows per import (got {len(raw)})")
-    channels = dict(session.execute(select(Channel.name, Channel.id)).tuples().all())
-    cohorts = dict(session.execute(select(Cohort.name, Cohort.id)).tuples().all())
+    channels = dict(session.execute(select(Channel.name, Channel.id)).all())
+    cohorts = dict(session.execute(select(Cohort.name, Cohort.id)).all())
     checked = _check(raw, channels, cohorts)
     on_file = _people_by_email(session, [row.email for row in checked.rows])
     referrers = _people_by_email(session, [r.referrer for r in checked.rows if r.referrer])

@@ -47,6 +47,9 @@ RETRY_SCHEDULE: tuple[timedelta, ...] = (
 MAX_ERROR_LENGTH = 500
 STAGE_UPDATE = "stage_update"
 SIGN_IN = "sign_in"
+#: What a sign-in message's body becomes once sent or given up on: the link must not stay
+#: readable in the outbox.
+REDACTED = "(a one-time sign-in link was here; it has been sent and is no longer shown)"
 
 _environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
@@ -268,10 +271,12 @@ def _record(message: Message, error: str | None, now: datetime) -> None:
         message.status = MessageStatus.sent
         message.sent_at = now
         message.next_attempt_at = None
-        return
-    message.next_attempt_at = next_attempt(RETRY_SCHEDULE, attempts=message.attempts, now=now)
-    if message.next_attempt_at is None:
-        message.status = MessageStatus.failed
+    else:
+        message.next_attempt_at = next_attempt(RETRY_SCHEDULE, attempts=message.attempts, now=now)
+        if message.next_attempt_at is None:
+            message.status = MessageStatus.failed
+    if message.kind == SIGN_IN and message.status is not MessageStatus.pending:
+        message.body = REDACTED
 
 
 def send_due(*, session: Session, now: datetime, config: SmtpConfig, limit: int = 200) -> int:

@@ -9,6 +9,7 @@ move, or ``partial`` was asked for; either way the report names each refusal.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -784,7 +785,7 @@ def edited_templates(*, session: Session) -> list[MessageTemplate]:
 
 def retention_days(*, session: Session) -> dict[str, int]:
     """Days each region keeps rejected candidates' personal data (regions not set: default)."""
-    return dict(session.execute(select(RetentionRule.region, RetentionRule.days)).tuples().all())
+    return dict(session.execute(select(RetentionRule.region, RetentionRule.days)).all())
 
 
 def do_set_retention(*, session: Session, actor: Actor, region: str, days: int) -> None:
@@ -814,22 +815,27 @@ def stage_counts(*, session: Session, requisition_id: int) -> dict[str, int]:
             select(Application.stage, func.count())
             .where(Application.requisition_id == requisition_id)
             .group_by(Application.stage)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationFilter:
+    """Which applications a list shows (None or empty: any)."""
+
+    requisition_id: int | None = None
+    stage: str | None = None
+    cohort_id: int | None = None
+    channel_id: int | None = None
+    region: str | None = None
+    screening: str | None = None
+    query: str = ""
 
 
 def search_applications(
     *,
     session: Session,
-    requisition_id: int | None = None,
-    stage: str | None = None,
-    cohort_id: int | None = None,
-    channel_id: int | None = None,
-    region: str | None = None,
-    screening: str | None = None,
-    query: str = "",
+    filters: ApplicationFilter,
     sort: str = "stage_changed_at",
     descending: bool = True,
     limit: int = 50,
@@ -838,20 +844,20 @@ def search_applications(
     """Applications with their people, filtered, sorted and paged; and the total count."""
     statement = select(Application, Person).join(Person, Person.id == Application.person_id)
     conditions = []
-    if requisition_id is not None:
-        conditions.append(Application.requisition_id == requisition_id)
-    if stage:
-        conditions.append(Application.stage == stage)
-    if cohort_id is not None:
-        conditions.append(Application.cohort_id == cohort_id)
-    if channel_id is not None:
-        conditions.append(Application.channel_id == channel_id)
-    if region:
-        conditions.append(Person.region == region)
-    if screening:
-        conditions.append(Application.screening == screening)
-    if query:
-        pattern = f"%{people.like_escape(query.lower())}%"
+    if filters.requisition_id is not None:
+        conditions.append(Application.requisition_id == filters.requisition_id)
+    if filters.stage:
+        conditions.append(Application.stage == filters.stage)
+    if filters.cohort_id is not None:
+        conditions.append(Application.cohort_id == filters.cohort_id)
+    if filters.channel_id is not None:
+        conditions.append(Application.channel_id == filters.channel_id)
+    if filters.region:
+        conditions.append(Person.region == filters.region)
+    if filters.screening:
+        conditions.append(Application.screening == filters.screening)
+    if filters.query:
+        pattern = f"%{people.like_escape(filters.query.lower())}%"
         conditions.append(
             func.lower(Person.full_name).like(pattern, escape="\\")
             | func.lower(Person.email).like(pattern, escape="\\")
@@ -872,7 +878,7 @@ def search_applications(
     }[sort]
     order = column.desc() if descending else column.asc()
     rows = session.execute(statement.order_by(order, Application.id).limit(limit).offset(offset))
-    return [(a, p) for a, p in rows.tuples()], int(total or 0)
+    return [(a, p) for a, p in rows], int(total or 0)
 
 
 SORTS = ("stage_changed_at", "created_at", "name", "stage", "skills_match")
@@ -897,7 +903,7 @@ def list_messages(
 def message_counts(*, session: Session) -> dict[str, int]:
     """How many messages are pending, sent and failed."""
     rows = session.execute(select(Message.status, func.count()).group_by(Message.status))
-    return {status.value: count for status, count in rows.tuples()}
+    return {status.value: count for status, count in rows}
 
 
 def portal_view(*, session: Session, application: Application) -> dict[str, Any]:

@@ -9,14 +9,25 @@
       if (!source) { return; }
       var data = JSON.parse(source.textContent);
       if (data.kind === "line") { line(el, data); return; }
-      Plotly.newPlot(el, [{ type: "bar", x: data.labels, y: data.values, marker: { color: "#0b5cad" },
-        hovertemplate: "%{x}: %{y}<extra></extra>" }], {
+      if (data.kind === "funnel") { funnel(el, data); return; }
+      var colours = data.labels.map(function (label) {
+        return label === data.highlight ? "#b34700" : "#0b5cad";
+      });
+      Plotly.newPlot(el, [{ type: "bar", x: data.labels, y: data.values, marker: { color: colours },
+        hovertemplate: "%{x}: %{y" + (data.percent ? ":.1%" : "") + "}<extra></extra>" }], {
         margin: { t: 10, r: 10, b: 50, l: 50 }, xaxis: { title: { text: data.x } },
-        yaxis: { title: { text: data.y }, rangemode: "tozero" }, height: 280
+        yaxis: { title: { text: data.y }, rangemode: "tozero", tickformat: data.percent ? ".0%" : "" },
+        height: 280
       }, { displaylogo: false, displayModeBar: false, responsive: true });
     });
   }
   var COLOURS = ["#0b5cad", "#b34700", "#2e7d32", "#6a1b9a"];
+  function funnel(el, data) {
+    Plotly.newPlot(el, [{ type: "funnel", y: data.labels, x: data.values, marker: { color: "#0b5cad" },
+      textinfo: "value+percent initial", hovertemplate: "%{y}: %{x}<extra></extra>" }], {
+      margin: { t: 10, r: 10, b: 30, l: 120 }, height: 300
+    }, { displaylogo: false, displayModeBar: false, responsive: true });
+  }
   function line(el, data) {
     var traces = data.series.map(function (s, i) {
       return { type: "scatter", mode: "lines+markers", name: s.name, x: data.x, y: s.values,
