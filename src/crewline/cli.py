@@ -25,6 +25,7 @@ from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker, utcnow
 from crewline.demo import generator as demo_generator
 from crewline.errors import CrewlineError
+from crewline.hiring import importing as hiring_importing
 from crewline.jobs import Jobs
 from crewline.people import service as people
 from crewline.people.embedding import WordLlamaEmbedder
@@ -43,11 +44,15 @@ users_app = typer.Typer(help="Login accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 tasks_app = typer.Typer(help="Tasks: bulk import.", no_args_is_help=True)
+candidates_app = typer.Typer(
+    help="Import candidates into the hiring pipeline.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(candidates_app, name="candidates")
 app.add_typer(quality_commands.app, name="quality")
 console = Console()
 CLI_ACTOR = Actor.system("cli")
@@ -363,5 +368,62 @@ def tasks_import(
             table.add_column(heading)
         for place, *rest in shown:
             table.add_row(str(place), *rest)
+        console.print(table)
+        raise typer.Exit(code=1)
+
+
+@candidates_app.command("import")
+def candidates_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV with a header row.")
+    ],
+    requisition: Annotated[int, typer.Option(min=1, max=MAX_ID, help="Requisition id.")],
+    db: DbOption = None,
+) -> None:
+    """Import candidates from a CSV (email, full_name, country, region, time_zone, and optional
+    languages, skills, profile, channel, referred_by, cohort, availability_hours).
+
+    People already on file (same email) are reused; a repeated email in the file is skipped;
+    refused rows are listed with their number and reason, and the rest are imported in one
+    transaction. Every new applicant is screened and sent a message.
+    """
+    settings = _settings(db)
+    path = settings.sqlite_path()
+    if path is not None and not path.exists():
+        raise _fail(f"no database at {path}; run `crewline db upgrade` first")
+    sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with sessions() as session:
+        try:
+            rows = hiring_importing.read_csv(file)
+            with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+                bar = progress.add_task(f"Importing {file.name}", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    progress.update(bar, completed=done, total=total)
+
+                report = hiring_importing.do_import(
+                    session=session,
+                    actor=CLI_ACTOR,
+                    embedder=WordLlamaEmbedder(),
+                    requisition_id=requisition,
+                    rows=rows,
+                    portal_url=settings.public_url.rstrip("/") + "/portal",
+                    progress=advance,
+                )
+        except CrewlineError as exc:
+            raise _fail(exc.message) from exc
+    console.print(
+        f"Imported {file.name} into requisition {requisition}: {report.created_people} new "
+        f"people, {report.existing_people} already on file, {report.applications} applications, "
+        f"{report.already_applied} had already applied, {report.duplicates_in_file} repeated "
+        f"emails skipped, {len(report.refused)} rows refused."
+    )
+    if report.refused:
+        table = Table(title=f"First refusals (of {len(report.refused)})")
+        for heading in ("row", "email", "reason"):
+            table.add_column(heading)
+        for refusal in report.refused[:SHOWN_REFUSALS]:
+            table.add_row(str(refusal.row), refusal.email, refusal.reason)
         console.print(table)
         raise typer.Exit(code=1)
