@@ -412,9 +412,9 @@ def pipeline_health(data: Data, *, today: date) -> list[dict[str, Any]]:
                     s: now_at.get(s, 0) for s in [*requisition.stages, *stages.SIDE_STAGES]
                 },
                 "qualified": qualified,
-                "expected_more": round(expected, 1),
-                "headcount": round(headcount, 1),
-                "gap": round(headcount - qualified - expected, 1),
+                "expected_more": round(expected, 2),
+                "headcount": round(headcount, 2),
+                "gap": round(headcount - qualified - expected, 2),
                 "needed_by": requisition.needed_by.isoformat() if requisition.needed_by else None,
                 "days_left": (requisition.needed_by - today).days
                 if requisition.needed_by

@@ -14,6 +14,7 @@ and shown so on the candidate's page and the outbox page.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from collections.abc import Callable, Iterator, Mapping
@@ -24,7 +25,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, meta
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import Session
@@ -34,6 +36,8 @@ from crewline.errors import InvalidInput
 from crewline.hiring import stages
 from crewline.hiring.models import Message, MessageStatus, MessageTemplate
 from crewline.retry import next_attempt
+
+log = logging.getLogger("crewline.hiring.messages")
 
 #: Delay before each try: at once, then a minute, 10 minutes, an hour, 6 hours, a day.
 RETRY_SCHEDULE: tuple[timedelta, ...] = (
@@ -51,7 +55,30 @@ SIGN_IN = "sign_in"
 #: readable in the outbox.
 REDACTED = "(a one-time sign-in link was here; it has been sent and is no longer shown)"
 
-_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+#: The most a template may repeat a string or list (``{{ role * 10**10 }}`` would exhaust
+#: memory; the sandbox does not limit it by itself).
+MAX_REPEAT = 1000
+MAX_POWER = 64
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, also refusing repetitions and powers large enough to hang a worker."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Refuse ``x ** big`` and ``text * big`` before computing them."""
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
+            raise SecurityError(f"a power above {MAX_POWER} is not allowed in a template")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                repeats = isinstance(sequence, str | list | tuple) and isinstance(count, int)
+                if repeats and count > MAX_REPEAT:
+                    raise SecurityError(f"repeating more than {MAX_REPEAT} times is not allowed")
+        return super().call_binop(context, operator, left, right)
+
+
+_environment = _Sandbox(undefined=StrictUndefined, autoescape=False)
 
 #: What every template may use.
 VARIABLES: dict[str, str] = {
@@ -124,12 +151,22 @@ _GENERIC = (
 
 
 def check_template(subject: str, body: str) -> None:
-    """Refuse a template that does not render with the variables every template gets."""
+    """Refuse a template that names a variable templates do not get (in any branch, taken or
+    not), or that fails to render with every variable set: a recruiter's typo must be caught
+    when the template is saved, not when a candidate moves."""
     sample = dict.fromkeys(VARIABLES, "x")
+    known = set(VARIABLES) | set(_environment.globals)
     for field, text in (("subject", subject), ("body", body)):
         try:
+            unknown = sorted(meta.find_undeclared_variables(_environment.parse(text)) - known)
+            if unknown:
+                raise InvalidInput(
+                    field, f"the template does not render: {unknown[0]!r} is undefined"
+                )
             _environment.from_string(text).render(sample)
-        except TemplateError as exc:
+        except InvalidInput:
+            raise
+        except Exception as exc:  # any failure of user-written template code is bad input
             raise InvalidInput(field, f"the template does not render: {exc}") from None
 
 
@@ -146,6 +183,21 @@ def template_for(session: Session, stage: str, language: str) -> tuple[str, str]
             return edited.subject, edited.body
     subject, body = BUILT_IN.get(stage, _GENERIC)
     return subject, body + _SIGN_OFF
+
+
+def compose(
+    session: Session, stage: str, language: str, variables: Mapping[str, Any]
+) -> tuple[str, str]:
+    """The message for a stage: the template that applies, rendered; if an edited template
+    fails at run time (an error the save-time check could not foresee), the built-in one, so
+    a stage move never fails for want of a message and the candidate is still told."""
+    subject, body = template_for(session, stage, language)
+    try:
+        return render(subject, body, variables)
+    except Exception:
+        log.warning("message template failed; using the built-in", extra={"stage": stage})
+        built_subject, built_body = BUILT_IN.get(stage, _GENERIC)
+        return render(built_subject, built_body + _SIGN_OFF, variables)
 
 
 def render(subject: str, body: str, variables: Mapping[str, Any]) -> tuple[str, str]:
@@ -300,7 +352,10 @@ def send_due(*, session: Session, now: datetime, config: SmtpConfig, limit: int 
                 _record(message, error, now)
                 session.commit()
                 handled += 1
-                message = session.scalar(due(now)) if handled < limit else None
+                # A 421 reply makes smtplib close the connection: stop rather than charge the
+                # next message a try it never had.
+                still_open = getattr(client, "sock", None) is not None
+                message = session.scalar(due(now)) if handled < limit and still_open else None
     except (smtplib.SMTPException, OSError) as exc:
         if message is not None:
             _record(message, _error(exc), now)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crewline.hiring.models import Screening
 from crewline.validation import CEFR_LEVELS
@@ -36,6 +36,15 @@ class Rules(BaseModel):
     skills_pass: float | None = Field(None, ge=-1, le=1)
     #: ... and below which it fails (between the two: review).
     skills_review: float | None = Field(None, ge=-1, le=1)
+
+    @model_validator(mode="after")
+    def _skills_band(self) -> Rules:
+        if self.skills_review is not None:
+            if self.skills_pass is None:
+                raise ValueError("skills_review needs skills_pass (the band lies under it)")
+            if self.skills_review > self.skills_pass:
+                raise ValueError("skills_review is above skills_pass")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +83,12 @@ def screen(
         results.append(
             (Screening.failed, f"region {candidate.region} is not one of {', '.join(regions)}")
         )
+    elif regions:
+        results.append((Screening.passed, f"region {candidate.region} is hiring"))
     if rules.countries and candidate.country not in rules.countries:
         results.append((Screening.failed, f"country {candidate.country} is not accepted"))
+    elif rules.countries:
+        results.append((Screening.passed, f"country {candidate.country} is accepted"))
     if rules.languages:
         for need in languages:
             language, minimum = need["language"], need["min_level"]

@@ -464,9 +464,11 @@ def _notify(
     now: datetime,
     portal_url: str,
 ) -> None:
-    subject, body = messages.template_for(session, application.stage, _language(person))
-    filled = messages.render(
-        subject, body, _variables(session, application, person, reason, portal_url)
+    filled = messages.compose(
+        session,
+        application.stage,
+        _language(person),
+        _variables(session, application, person, reason, portal_url),
     )
     messages.queue(
         session,

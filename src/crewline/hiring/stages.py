@@ -33,7 +33,7 @@ QUALIFIED = "qualified"
 #: at screening) and after the assessment.
 EXIT_POINTS: tuple[str, ...] = ("screened", "assessed")
 
-_SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_SLUG = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 LABELS: dict[str, str] = {
     "sourced": "Sourced",
@@ -69,7 +69,7 @@ NEXT_STEPS: dict[str, str] = {
 
 def is_slug(stage: str) -> bool:
     """Whether ``stage`` is a well-formed stage name."""
-    return bool(_SLUG.match(stage))
+    return _SLUG.fullmatch(stage) is not None
 
 
 def check_path(stages: Sequence[str]) -> str | None:
