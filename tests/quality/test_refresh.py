@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crewline.db import utcnow
@@ -17,6 +17,7 @@ from crewline.quality.models import (
     FlagDecision,
     FraudFlag,
     QualityPoint,
+    QualityRefresh,
     QualitySettings,
     ReviewItem,
     ReviewReason,
@@ -140,6 +141,56 @@ def test_a_refresh_is_idempotent(factory: Factory, session: Session) -> None:
         select(func.count()).select_from(ReviewItem).where(ReviewItem.project_id == project.id)
     )
     assert items == first.review_opened
+
+
+def _figures(session: Session, project: Project) -> dict[str, list[tuple[Any, ...]]]:
+    """Every derived row of a project, without the timestamps, floats to 6 places."""
+
+    def plain(row: Any, columns: list[str]) -> tuple[Any, ...]:
+        values = (getattr(row, c) for c in columns)
+        return tuple(round(v, 6) if isinstance(v, float) else v for v in values)
+
+    consensus = session.scalars(select(TaskConsensus).where(TaskConsensus.project_id == project.id))
+    workers = session.scalars(select(WorkerQuality).where(WorkerQuality.project_id == project.id))
+    points = session.scalars(select(QualityPoint).where(QualityPoint.project_id == project.id))
+    return {
+        "consensus": sorted(
+            plain(r, ["task_id", "answer", "confidence", "n_labels", "source"]) for r in consensus
+        ),
+        "workers": sorted(
+            plain(r, ["person_id", "labels", "gold_seen", "gold_accuracy", "consensus_agreement"])
+            for r in workers
+        ),
+        "points": sorted(
+            (
+                plain(r, ["person_id", "day", "labels", "gold_seen", "agreed", "compared"])
+                for r in points
+            ),
+            key=lambda t: (t[0] or 0, t[1]),
+        ),
+    }
+
+
+def test_a_refresh_rewrites_only_what_changed_and_matches_a_full_recompute(
+    factory: Factory, session: Session
+) -> None:
+    project = setup_project(factory, overlap=3, count=15, gold=3, method="dawid-skene")
+    work(factory, project, [truth, truth, wrong])
+    refresh.refresh_project(session=session, project_id=project.id, now=utcnow())
+    first = session.get_one(QualityRefresh, project.id)
+    first_written = first.rows_written
+    assert first_written > 15 and first.labels == 45
+    refresh.refresh_project(session=session, project_id=project.id, now=utcnow())
+    assert session.get_one(QualityRefresh, project.id).rows_written == 0
+    ingest(session, project, [{"external_id": "r99", "data": {"text": "A late review"}}])
+    work(factory, project, [truth], start=utcnow() + timedelta(minutes=1))
+    refresh.refresh_project(session=session, project_id=project.id, now=utcnow())
+    incremental = _figures(session, project)
+    assert 0 < session.get_one(QualityRefresh, project.id).rows_written < first_written
+    for model in (TaskConsensus, WorkerQuality, QualityPoint):
+        session.execute(delete(model).where(model.project_id == project.id))
+    refresh.refresh_project(session=session, project_id=project.id, now=utcnow())
+    assert _figures(session, project) == incremental
 
 
 def test_dynamic_overlap_asks_for_one_more_label_up_to_the_maximum(

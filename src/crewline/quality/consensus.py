@@ -29,7 +29,7 @@ from crewline.annotation.types import (
 from crewline.people.embedding import Embedder
 from crewline.quality import inference, structured
 from crewline.quality.data import FloatArray, IntArray, LabelTable
-from crewline.quality.labels import ProjectLabels
+from crewline.quality.labels import ProjectLabels, codes_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +95,10 @@ def _single(labels: ProjectLabels, schema: SingleLabelSchema, method: str) -> Co
     tasks, task_codes = np.unique(labels.task, return_inverse=True)
     people, worker_codes = np.unique(labels.person, return_inverse=True)
     class_code = {c: i for i, c in enumerate(classes)}
-    try:
-        label_codes = np.fromiter((class_code[v] for v in labels.value), np.int64, labels.size)
-    except KeyError as error:
-        raise ValueError(f"label {error.args[0]!r} is not in the project's schema") from None
+    label_codes = codes_of(labels.value, classes)
+    if (label_codes < 0).any():
+        stray = labels.value[int(np.argmax(label_codes < 0))]
+        raise ValueError(f"label {stray!r} is not in the project's schema")
     table = LabelTable(
         task_codes.astype(np.int64),
         worker_codes.astype(np.int64),

@@ -25,7 +25,7 @@ from crewline.people.embedding import Embedder
 from crewline.projects import service as projects
 from crewline.quality import signals
 from crewline.quality.consensus import Consensus
-from crewline.quality.labels import ProjectLabels
+from crewline.quality.labels import ProjectLabels, codes_of, gold_codes
 from crewline.quality.models import FlagDecision, FraudFlag, Severity
 
 RANK = {Severity.low: 0, Severity.medium: 1, Severity.high: 2}
@@ -52,10 +52,7 @@ def detect(
         label, classes = codes
         found += signals.straight_lining(labels.person, label, len(classes))
         if isinstance(schema, SingleLabelSchema):
-            index = {c: i for i, c in enumerate(classes)}
-            gold_label = np.array(
-                [index.get(labels.gold.get(int(t)), -1) for t in labels.task], dtype=np.int64
-            )
+            gold_label = gold_codes(labels.task, labels.gold, classes)
             accuracy = {p: model for p, (model, _matrix) in result.workers.items()}
             found += signals.collusion(
                 labels.person,
@@ -80,8 +77,8 @@ def _codes(labels: ProjectLabels, schema: LabelSchema) -> tuple[Any, list[Any]] 
         classes = list(range(schema.min, schema.max + 1, schema.step))
     else:
         return None
-    index = {c: i for i, c in enumerate(classes)}
-    codes = np.array([index.get(v, 0) for v in labels.value], dtype=np.int64)
+    # A value outside the schema (an old schema version) counts as the first class, as before.
+    codes = np.maximum(codes_of(labels.value, classes), 0)
     return codes, classes
 
 

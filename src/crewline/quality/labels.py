@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
@@ -221,3 +223,31 @@ def _copy_out(session: Session, statement: Select[Any], scalar: bool) -> Columns
         floats("seconds"),
         floats("finished"),
     )
+
+
+def codes_of(values: Sequence[Any], classes: Sequence[Any]) -> IntArray:
+    """Each value's index in ``classes`` (-1 where it is not one), computed by Arrow in C:
+    a million labels in a few tens of milliseconds, against half a second of dict lookups."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    try:
+        found = pc.index_in(pa.array(values), value_set=pa.array(list(classes)))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        index = {c: i for i, c in enumerate(classes)}
+        return np.fromiter((index.get(v, -1) for v in values), np.int64, len(values))
+    codes: IntArray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes
+
+
+def gold_codes(task: IntArray, gold: Mapping[int, Any], classes: Sequence[Any]) -> IntArray:
+    """For each label's task, the class index of its gold answer (-1: not gold, or an answer
+    outside ``classes``), by a sorted lookup rather than a dict probe per label."""
+    if not gold:
+        return np.full(task.size, -1, dtype=np.int64)
+    ids = np.fromiter(gold.keys(), np.int64, len(gold))
+    answers = codes_of(list(gold.values()), classes)
+    order = np.argsort(ids)
+    ids, answers = ids[order], answers[order]
+    at = np.minimum(np.searchsorted(ids, task), ids.size - 1)
+    out: IntArray = np.where(ids[at] == task, answers[at], -1)
+    return out

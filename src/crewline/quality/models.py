@@ -111,6 +111,25 @@ class WorkerQuality(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class QualityRefresh(Base):
+    """When a project's figures were last recomputed, over how many labels, in how long.
+
+    The refresh rewrites only the derived rows that changed, so the rows' own timestamps
+    say when they last changed; this row says when the figures were last checked, which is
+    what "is this project stale?" and the dashboard's "computed at" read.
+    """
+
+    __tablename__ = "quality_refreshes"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    refreshed_at: Mapped[datetime]
+    labels: Mapped[int]
+    seconds: Mapped[float] = mapped_column(Float)
+    rows_written: Mapped[int]
+
+
 class QualityPoint(Base):
     """A project's or a worker's figures for one day: the series charts and drift read."""
 

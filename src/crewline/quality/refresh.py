@@ -28,7 +28,7 @@ from crewline.annotation import AnnotationType
 from crewline.annotation.scoring import gold_matches
 from crewline.annotation.types import LabelSchema, SingleLabelSchema, SpansSchema
 from crewline.audit.schemas import Actor
-from crewline.db import insert_rows
+from crewline.db import insert_rows, replace_rows
 from crewline.people.embedding import Embedder
 from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectStatus
@@ -39,6 +39,7 @@ from crewline.quality.models import (
     AlertStatus,
     QualityAlert,
     QualityPoint,
+    QualityRefresh,
     QualitySettings,
     ReviewItem,
     ReviewReason,
@@ -124,11 +125,11 @@ def refresh_project(
     final.update(_adjudicated(session, project_id))
     agreement = _agreement(labels, schema, final)
 
-    _store_consensus(session, project_id, schema, result, final, labels.gold, now)
-    _store_workers(
+    written = _store_consensus(session, project_id, schema, result, final, labels.gold, now)
+    written += _store_workers(
         session, project_id, labels, people, seen, scored, accuracy, agreement, result, now
     )
-    _store_points(session, project_id, labels, agreement)
+    written += _store_points(session, project_id, labels, agreement)
 
     review_opened, more_labels = _queue_reviews(session, project, settings, result, labels, now)
     alerts = _drift_alerts(session, project_id, labels, agreement, now)
@@ -136,6 +137,15 @@ def refresh_project(
     held = _hold_below_bar(session, project_id, settings, people, seen, accuracy.mean, now)
     session.flush()
     rule_actions = rules.run_rules(session=session, project_id=project_id, now=now)
+    session.merge(
+        QualityRefresh(
+            project_id=project_id,
+            refreshed_at=now,
+            labels=labels.size,
+            seconds=time.perf_counter() - started,
+            rows_written=written,
+        )
+    )
     session.commit()
     return Refreshed(
         project_id=project_id,
@@ -159,18 +169,13 @@ def stale_projects(*, session: Session) -> list[int]:
         .group_by(Assignment.project_id)
         .subquery()
     )
-    last_refresh = (
-        select(TaskConsensus.project_id, func.max(TaskConsensus.computed_at).label("at"))
-        .group_by(TaskConsensus.project_id)
-        .subquery()
-    )
     rows = session.execute(
         select(Project.id)
         .join(last_label, last_label.c.project_id == Project.id)
-        .outerjoin(last_refresh, last_refresh.c.project_id == Project.id)
+        .outerjoin(QualityRefresh, QualityRefresh.project_id == Project.id)
         .where(
             Project.status.in_([ProjectStatus.live, ProjectStatus.paused]),
-            (last_refresh.c.at.is_(None)) | (last_label.c.at > last_refresh.c.at),
+            QualityRefresh.refreshed_at.is_(None) | (last_label.c.at > QualityRefresh.refreshed_at),
         )
         .order_by(Project.id)
     )
@@ -255,7 +260,7 @@ def _store_consensus(
     final: Mapping[int, Any],
     gold: Mapping[int, Any],
     now: datetime,
-) -> None:
+) -> int:
     """Replace the project's final answers: inferred, adjudicated, or the gold key.
 
     A gold task's row holds its key as the answer and, as confidence, how well the crowd's own
@@ -263,7 +268,6 @@ def _store_consensus(
     gold): what the gold-based label error rate reads.
     """
     decided = set(final) - set(result.task.tolist())
-    session.execute(delete(TaskConsensus).where(TaskConsensus.project_id == project_id))
     rows = []
     for task_id, answer, confidence, n in zip(
         result.task.tolist(),
@@ -302,8 +306,14 @@ def _store_consensus(
         }
         for task_id in sorted(decided)
     )
-    if rows:
-        insert_rows(session, TaskConsensus, rows)
+    return replace_rows(
+        session,
+        TaskConsensus,
+        scope=TaskConsensus.project_id == project_id,
+        key=["task_id"],
+        rows=rows,
+        ignore=["computed_at"],
+    )
 
 
 def _store_workers(
@@ -317,7 +327,7 @@ def _store_workers(
     agreement: FloatArray,
     result: consensus.Consensus,
     now: datetime,
-) -> None:
+) -> int:
     count = _per_person(people, labels.person, np.ones(labels.size))
     compared = ~np.isnan(agreement)
     agreed = _per_person(people, labels.person[compared], agreement[compared])
@@ -325,7 +335,6 @@ def _store_workers(
     timed = ~np.isnan(labels.seconds)
     hours = _per_person(people, labels.person[timed], labels.seconds[timed]) / 3600
     n_timed = _per_person(people, labels.person[timed], np.ones(int(timed.sum())))
-    session.execute(delete(WorkerQuality).where(WorkerQuality.project_id == project_id))
     rows = []
     medians = group_medians(
         np.searchsorted(people, labels.person[timed]), labels.seconds[timed], people.size
@@ -352,17 +361,24 @@ def _store_workers(
                 "computed_at": now,
             }
         )
-    if rows:
-        insert_rows(session, WorkerQuality, rows)
+    return replace_rows(
+        session,
+        WorkerQuality,
+        scope=WorkerQuality.project_id == project_id,
+        key=["person_id"],
+        rows=rows,
+        ignore=["computed_at"],
+    )
 
 
 def _store_points(
     session: Session, project_id: int, labels: ProjectLabels, agreement: FloatArray
-) -> None:
+) -> int:
     """Daily points per worker and for the project (``person_id`` None), grouped in numpy."""
-    session.execute(delete(QualityPoint).where(QualityPoint.project_id == project_id))
+    scope = QualityPoint.project_id == project_id
     if not labels.size:
-        return
+        session.execute(delete(QualityPoint).where(scope))
+        return 0
     day = (labels.finished // 86_400).astype(np.int64)
     gold = labels.is_gold & ~np.isnan(labels.gold_score)
     compared = ~np.isnan(agreement)
@@ -389,7 +405,7 @@ def _store_points(
                     "compared": int(sums[4][g]),
                 }
             )
-    insert_rows(session, QualityPoint, rows)
+    return replace_rows(session, QualityPoint, scope=scope, key=["person_id", "day"], rows=rows)
 
 
 # --- acting --------------------------------------------------------------------------------------

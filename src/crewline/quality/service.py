@@ -27,6 +27,7 @@ from crewline.quality.models import (
     FraudFlag,
     QualityAlert,
     QualityPoint,
+    QualityRefresh,
     QualitySettings,
     ReviewItem,
     ReviewStatus,
@@ -69,14 +70,16 @@ class DayPoint:
 def summary(*, session: Session, project: Project) -> Summary:
     """Headline figures: consensus, label error rate, open review items, alerts and flags."""
     settings = settings_of(session=session, project_id=project.id)
-    tasks, mean, low, computed = session.execute(
+    tasks, mean, low = session.execute(
         select(
             func.count(),
             func.avg(TaskConsensus.confidence),
             func.count().filter(TaskConsensus.confidence < settings.confidence_threshold),
-            func.max(TaskConsensus.computed_at),
         ).where(TaskConsensus.project_id == project.id)
     ).one()
+    computed = session.scalar(
+        select(QualityRefresh.refreshed_at).where(QualityRefresh.project_id == project.id)
+    )
     estimate = error_rate_of(session=session, project=project)
     return Summary(
         project_id=project.id,
