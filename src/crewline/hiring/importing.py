@@ -24,7 +24,7 @@ from crewline.audit import service as audit
 from crewline.audit.schemas import Actor
 from crewline.db import utcnow
 from crewline.errors import Conflict, InvalidInput
-from crewline.hiring import service
+from crewline.hiring import messages, service
 from crewline.hiring.models import Application, Channel, Cohort
 from crewline.hiring.schemas import CandidateRow, ImportReport, RowRefusal
 from crewline.people import service as people
@@ -218,6 +218,7 @@ def do_import(
     )
     now = utcnow()
     applications = 0
+    templates: messages.Templates = {}
     for row in checked.rows:
         person = everyone[row.email]
         done += 1
@@ -234,6 +235,7 @@ def do_import(
             referred_by_id=everyone[row.referrer].id if row.referrer else None,
             cohort_id=cohorts.get(row.candidate.cohort),
             availability_hours=row.candidate.availability_hours,
+            templates=templates,
         )
         applications += 1
         if progress and done % BATCH == 0:

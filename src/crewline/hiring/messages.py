@@ -14,6 +14,7 @@ and shown so on the candidate's page and the outbox page.
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 import ssl
@@ -25,7 +26,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from jinja2 import StrictUndefined, meta
+from jinja2 import StrictUndefined, Template, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, literal, select
@@ -173,6 +174,10 @@ def check_template(subject: str, body: str) -> None:
 def template_for(session: Session, stage: str, language: str) -> tuple[str, str]:
     """(subject, body) for a stage in a language: edited in that language, edited in English,
     built in, or the generic update."""
+    return _lookup(session, stage, language)
+
+
+def _lookup(session: Session, stage: str, language: str) -> tuple[str, str]:
     for lang in dict.fromkeys((language, "en")):
         edited = session.scalar(
             select(MessageTemplate).where(
@@ -185,13 +190,28 @@ def template_for(session: Session, stage: str, language: str) -> tuple[str, str]
     return subject, body + _SIGN_OFF
 
 
+#: Templates already looked up during one bulk action, by (stage, language).
+Templates = dict[tuple[str, str], tuple[str, str]]
+
+
 def compose(
-    session: Session, stage: str, language: str, variables: Mapping[str, Any]
+    session: Session,
+    stage: str,
+    language: str,
+    variables: Mapping[str, Any],
+    templates: Templates | None = None,
 ) -> tuple[str, str]:
     """The message for a stage: the template that applies, rendered; if an edited template
     fails at run time (an error the save-time check could not foresee), the built-in one, so
-    a stage move never fails for want of a message and the candidate is still told."""
-    subject, body = template_for(session, stage, language)
+    a stage move never fails for want of a message and the candidate is still told.
+
+    ``templates`` remembers lookups across one bulk action (a move of hundreds asks the same
+    question hundreds of times)."""
+    if templates is None:
+        templates = {}
+    if (stage, language) not in templates:
+        templates[(stage, language)] = template_for(session, stage, language)
+    subject, body = templates[(stage, language)]
     try:
         return render(subject, body, variables)
     except Exception:
@@ -200,10 +220,16 @@ def compose(
         return render(built_subject, built_body + _SIGN_OFF, variables)
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    """A template compiled once per text (compiling costs far more than rendering)."""
+    return _environment.from_string(text)
+
+
 def render(subject: str, body: str, variables: Mapping[str, Any]) -> tuple[str, str]:
     """The template with the variables filled in; a subject is kept to one line."""
-    filled_subject = _environment.from_string(subject).render(variables)
-    filled_body = _environment.from_string(body).render(variables)
+    filled_subject = _compiled(subject).render(variables)
+    filled_body = _compiled(body).render(variables)
     return " ".join(filled_subject.split())[:300], filled_body
 
 

@@ -431,6 +431,7 @@ def _change_stage(
     now: datetime,
     portal_url: str,
     skipped: Sequence[str] = (),
+    templates: messages.Templates | None = None,
 ) -> None:
     previous = application.stage
     if target == stages.ON_HOLD:
@@ -453,7 +454,7 @@ def _change_stage(
             at=now,
         )
     )
-    _notify(session, application, person, reason, now, portal_url)
+    _notify(session, application, person, reason, now, portal_url, templates)
 
 
 def _notify(
@@ -463,12 +464,14 @@ def _notify(
     reason: str,
     now: datetime,
     portal_url: str,
+    templates: messages.Templates | None = None,
 ) -> None:
     filled = messages.compose(
         session,
         application.stage,
         _language(person),
         _variables(session, application, person, reason, portal_url),
+        templates,
     )
     messages.queue(
         session,
@@ -494,6 +497,7 @@ def new_application(
     referred_by_id: int | None = None,
     cohort_id: int | None = None,
     availability_hours: int | None = None,
+    templates: messages.Templates | None = None,
 ) -> Application:
     """An application at the pipeline's first stage: screened, evented and messaged.
 
@@ -523,7 +527,7 @@ def new_application(
             at=now,
         )
     )
-    _notify(session, application, person, "", now, portal_url)
+    _notify(session, application, person, "", now, portal_url, templates)
     return application
 
 
@@ -641,6 +645,7 @@ def do_move(*, session: Session, actor: Actor, data: MoveRequest, portal_url: st
             select(Person).where(Person.id.in_({a.person_id for a, _ in plan}))
         )
     }
+    templates: messages.Templates = {}
     for application, move in plan:
         _change_stage(
             session,
@@ -652,6 +657,7 @@ def do_move(*, session: Session, actor: Actor, data: MoveRequest, portal_url: st
             now=now,
             portal_url=portal_url,
             skipped=move.skipped,
+            templates=templates,
         )
     if plan:
         audit.record(
