@@ -24,6 +24,7 @@ from crewline.auth.security import make_hasher
 from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker, utcnow
 from crewline.demo import generator as demo_generator
+from crewline.demo import mail as demo_mail
 from crewline.errors import CrewlineError
 from crewline.hiring import importing as hiring_importing
 from crewline.jobs import Jobs
@@ -161,8 +162,23 @@ def demo(
     for role, email in logins:
         table.add_row(role.label, email)
     console.print(table)
-    if serve_after:
+    if not serve_after:
+        return
+    if settings.smtp_host:
         _serve(settings, "127.0.0.1", port)
+        return
+    folder = Path(f"{path}.mail")
+    with demo_mail.mailbox_server(folder) as smtp_port:
+        console.print(f"Candidate messages are sent to a local mail server and kept in {folder}/")
+        local = settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp_port,
+                "smtp_security": "none",
+                "public_url": f"http://127.0.0.1:{port}",
+            }
+        )
+        _serve(local, "127.0.0.1", port)
 
 
 @db_app.command("upgrade")

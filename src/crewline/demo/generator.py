@@ -39,6 +39,7 @@ from crewline.auth.models import User
 from crewline.auth.roles import Role
 from crewline.auth.schemas import UserCreate
 from crewline.db import utcnow
+from crewline.demo import hiring as demo_hiring
 from crewline.demo import projects as demo_projects
 from crewline.demo import vocab
 from crewline.demo import work as demo_work
@@ -48,7 +49,7 @@ from crewline.orgs.models import Organization, OrgKind
 from crewline.orgs.schemas import OrgCreate
 from crewline.people import service as people
 from crewline.people.embedding import Embedder
-from crewline.people.models import Classification, Person, Tier, WorkerStatus
+from crewline.people.models import Classification, Person, Region, Tier, WorkerStatus
 from crewline.people.schemas import LanguageSkill, PersonCreate, WorkerFields, WorkerUpdate
 from crewline.projects.models import ProjectStatus
 from crewline.quality import refresh as quality_refresh
@@ -239,6 +240,7 @@ def build(
     started = time.perf_counter()
     pool_size = max(10, round(POOL_SIZE * scale))
     candidates = max(2, round(CANDIDATES * scale))
+    hiring_total = max(candidates + 20, round(demo_hiring.CANDIDATES * scale))
     status_counts = {status: round(pool_size * share) for status, share in STATUS_SHARES.items()}
     accounts = len(STAFF_ACCOUNTS) + len(ORG_ACCOUNTS) + 2
     b = _Build(
@@ -252,7 +254,8 @@ def build(
         len(vocab.ORGS)
         + accounts
         + pool_size
-        + candidates
+        + hiring_total
+        + demo_hiring.progress_units(hiring_total)
         + sum(status_counts.values())
         + len(demo_projects.PROJECTS)
         + demo_work.PROGRESS_UNITS
@@ -269,6 +272,22 @@ def build(
             b, plan_people(b, candidates, vendor_ids, in_pool=False), "Candidates"
         )
         linked = create_person_accounts(b, pool, applicants)
+        more = create_people(
+            b,
+            plan_people(b, hiring_total - len(applicants), vendor_ids, in_pool=False),
+            "Candidates",
+        )
+        pipeline = demo_hiring.simulate(
+            session=b.session,
+            actor=b.actor,
+            rng=b.rng,
+            embedder=b.embedder,
+            candidates=[*applicants, *more],
+            now=b.now,
+            keep_open=people.get_by_user(session=b.session, user_id=linked[-1].id),
+            advance=b.progress.advance,
+            scale=hiring_total / demo_hiring.CANDIDATES,
+        )
         clients = {k: o for k, o in organizations.items() if o.kind is OrgKind.client}
         demos = demo_projects.create_projects(
             session=b.session, actor=b.actor, rng=b.rng, clients=clients, pool=pool, now=b.now
@@ -294,7 +313,11 @@ def build(
         "pool members": len(pool),
         "active workers": statuses[WorkerStatus.active],
         **{status.value: statuses[status] for status in STATUS_SHARES},
-        "candidates": len(applicants),
+        "candidates": len(applicants) + len(more),
+        "requisitions": pipeline.requisitions,
+        "cohorts": pipeline.cohorts,
+        "applications": pipeline.applications,
+        "qualified": pipeline.qualified,
         "projects": len(demos),
         "project periods": sum(len(demo.periods) for demo in demos),
         "tasks": history.tasks,
@@ -564,10 +587,13 @@ def create_person_accounts(b: _Build, pool: list[Person], applicants: list[Perso
     """Logins for one active worker and one candidate, linked to their person records."""
     active = [p for p in pool if p.worker and p.worker.status is WorkerStatus.active]
     worker = next((p for p in active if p.worker and p.worker.tier.rank in (1, 2)), active[0])
+    # The candidate login applies where a cohort is forming (see ``demo.hiring``).
+    hiring = (Region.LATAM, Region.EU, Region.US)
+    candidate = next((p for p in applicants if p.region in hiring), applicants[0])
     users = []
     for role, email, person in (
         (Role.worker, WORKER_EMAIL, worker),
-        (Role.candidate, CANDIDATE_EMAIL, applicants[0]),
+        (Role.candidate, CANDIDATE_EMAIL, candidate),
     ):
         user = _account(b, role, email, person.full_name, None)
         people.do_link_user(session=b.session, actor=b.actor, person_id=person.id, user_id=user.id)

@@ -29,7 +29,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import Select, literal, select
+from sqlalchemy import Select, literal, select, update
 from sqlalchemy.orm import Session
 
 from crewline.config import Settings
@@ -399,3 +399,22 @@ def job(config: SmtpConfig | None) -> Callable[[Session, datetime], int]:
         return send_due(session=session, now=now, config=config)
 
     return run
+
+
+def mark_sent(*, session: Session, before: datetime) -> int:
+    """Record pending messages queued before ``before`` as delivered when they were queued.
+
+    Only for history that was not made here: the demo's simulated past, or messages an
+    import brings from a system that already sent them. Live messages are sent by the job.
+    """
+    result = session.execute(
+        update(Message)
+        .where(Message.status == MessageStatus.pending, Message.created_at < before)
+        .values(
+            status=MessageStatus.sent,
+            sent_at=Message.created_at,
+            attempts=1,
+            next_attempt_at=None,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -584,12 +584,19 @@ def do_apply(
     return application
 
 
-def do_move(*, session: Session, actor: Actor, data: MoveRequest, portal_url: str) -> MoveReport:
+def do_move(
+    *,
+    session: Session,
+    actor: Actor,
+    data: MoveRequest,
+    portal_url: str,
+    now: datetime | None = None,
+) -> MoveReport:
     """Move applications to a stage, each with an event and a message to the candidate.
 
     Every application is checked first (under a row lock, so two recruiters moving the same
     people cannot both apply); if any cannot move and ``partial`` is false nothing is written
-    and ``Conflict`` lists each refusal.
+    and ``Conflict`` lists each refusal. ``now`` dates the events (the demo's history).
     """
     if data.to_stage in (stages.REJECTED, stages.ON_HOLD) and not data.reason:
         raise InvalidInput(
@@ -638,7 +645,7 @@ def do_move(*, session: Session, actor: Actor, data: MoveRequest, portal_url: st
                 for r in refused
             ],
         )
-    now = utcnow()
+    now = now or utcnow()
     persons = {
         p.id: p
         for p in session.scalars(
