@@ -516,6 +516,7 @@ def _run_moves(
     for plan in plans:
         for day, stage, reason in plan.moves:
             batches[(int(day), stage, reason)].append(applications[plan.person.id].id)
+    templates: messages.Templates = {}
     for key in sorted(batches, key=lambda k: (k[0], _RANK[k[1]])):
         day, stage, reason = key
         ids = batches[key]
@@ -532,6 +533,7 @@ def _run_moves(
                 ),
                 portal_url=PORTAL,
                 now=min(moment, now),
+                templates=templates,
             )
         advance("Hiring: moves", len(ids))
 

@@ -388,6 +388,9 @@ def pipeline_health(data: Data, *, today: date) -> list[dict[str, Any]]:
     rows = []
     for (requisition_id, region), apps in sorted(groups.items()):
         requisition = data.requisitions[requisition_id]
+        if region not in requisition.regions:
+            continue  # applicants from regions the role does not hire in
+
         goal = (
             requisition.stages.index(stages.QUALIFIED)
             if stages.QUALIFIED in requisition.stages

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from crewline.config import Settings
 from crewline.errors import InvalidInput
 from crewline.hiring import stages
-from crewline.hiring.models import Message, MessageStatus, MessageTemplate
+from crewline.hiring.models import Application, Message, MessageStatus, MessageTemplate
 from crewline.retry import next_attempt
 
 log = logging.getLogger("crewline.hiring.messages")
@@ -242,12 +242,12 @@ def queue(
     body: str,
     kind: str,
     now: datetime,
-    application_id: int | None = None,
+    application: Application | None = None,
 ) -> Message:
     """Put a message in the outbox, due now (the caller's transaction commits it)."""
     message = Message(
         person_id=person_id,
-        application_id=application_id,
+        application=application,
         kind=kind,
         to_email=to_email,
         subject=subject,

@@ -26,7 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crewline.db import Base, utcnow
 
@@ -232,6 +232,8 @@ class StageEvent(Base):
     actor: Mapped[str] = mapped_column(String(320))
     reason: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: Set instead of ``application_id`` for an application not yet flushed (bulk imports).
+    application: Mapped[Application] = relationship(lazy="raise")
 
 
 class MessageTemplate(Base):
@@ -270,6 +272,7 @@ class Message(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    application: Mapped[Application | None] = relationship(lazy="raise")
 
 
 class RetentionRule(Base):

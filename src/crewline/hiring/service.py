@@ -476,7 +476,7 @@ def _notify(
     messages.queue(
         session,
         person_id=person.id,
-        application_id=application.id,
+        application=application,
         to_email=person.email,
         subject=filled[0],
         body=filled[1],
@@ -516,10 +516,10 @@ def new_application(
     )
     _screen(application, person, requisition)
     session.add(application)
-    session.flush()
+    # Linked by relationship, not id: a bulk import flushes thousands of these at once.
     session.add(
         StageEvent(
-            application_id=application.id,
+            application=application,
             from_stage=None,
             to_stage=application.stage,
             actor=actor,
@@ -572,6 +572,7 @@ def do_apply(
         cohort_id=data.cohort_id,
         availability_hours=data.availability_hours,
     )
+    session.flush()
     audit.record(
         session=session,
         actor=actor,
@@ -591,12 +592,14 @@ def do_move(
     data: MoveRequest,
     portal_url: str,
     now: datetime | None = None,
+    templates: messages.Templates | None = None,
 ) -> MoveReport:
     """Move applications to a stage, each with an event and a message to the candidate.
 
     Every application is checked first (under a row lock, so two recruiters moving the same
     people cannot both apply); if any cannot move and ``partial`` is false nothing is written
-    and ``Conflict`` lists each refusal. ``now`` dates the events (the demo's history).
+    and ``Conflict`` lists each refusal. ``now`` dates the events (the demo's history);
+    ``templates`` carries template lookups across many moves.
     """
     if data.to_stage in (stages.REJECTED, stages.ON_HOLD) and not data.reason:
         raise InvalidInput(
@@ -652,7 +655,7 @@ def do_move(
             select(Person).where(Person.id.in_({a.person_id for a, _ in plan}))
         )
     }
-    templates: messages.Templates = {}
+    templates = {} if templates is None else templates
     for application, move in plan:
         _change_stage(
             session,
