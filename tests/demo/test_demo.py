@@ -135,8 +135,10 @@ def fingerprint(built: Built) -> list[tuple[str, str, str, str | None, str | Non
 # --- the full-size organization ------------------------------------------------------------
 
 
-def test_full_build_finishes_well_within_a_minute(full: Built) -> None:
-    assert full.summary.seconds < 60
+def test_full_build_finishes_within_two_minutes(full: Built) -> None:
+    # 13,000 candidates (issue 6) take most of it: about 80 s on this 2-core machine with
+    # other tests running beside it (docs/benchmarks.md has the breakdown).
+    assert full.summary.seconds < 120
 
 
 def test_full_build_has_at_least_600_active_workers(full: Built) -> None:

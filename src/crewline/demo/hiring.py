@@ -517,6 +517,8 @@ def _run_moves(
         for day, stage, reason in plan.moves:
             batches[(int(day), stage, reason)].append(applications[plan.person.id].id)
     templates: messages.Templates = {}
+    total = sum(len(ids) for ids in batches.values())
+    done = reported = 0
     for key in sorted(batches, key=lambda k: (k[0], _RANK[k[1]])):
         day, stage, reason = key
         ids = batches[key]
@@ -535,7 +537,13 @@ def _run_moves(
                 now=min(moment, now),
                 templates=templates,
             )
-        advance("Hiring: moves", len(ids))
+        # The step reports one unit per candidate, spread over the moves as they are made.
+        done += len(ids)
+        share = len(plans) * done // total
+        advance("Hiring: moves", share - reported)
+        reported = share
+    if reported < len(plans):
+        advance("Hiring: moves", len(plans) - reported)
 
 
 #: Moves on one day go in this order (and at this many hours after 09:00).
