@@ -32,7 +32,6 @@ from crewline.hiring.schemas import (
 )
 from crewline.people.embedding import WordLlamaEmbedder
 from tests.factories import ACTOR, PASSWORD, Factory
-from tests.web.test_review_browser import browser, page  # noqa: F401  (shared fixtures)
 from tests.web.test_workspace import Site
 
 pytestmark = pytest.mark.browser

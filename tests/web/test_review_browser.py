@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from crewline import migrate
@@ -19,7 +19,7 @@ from crewline.app import create_app
 from crewline.auth.roles import Role
 from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker, utcnow
-from crewline.demo.live import CHROMIUM, CHROMIUM_ARGS, live_server
+from crewline.demo.live import live_server
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.quality import refresh
 from crewline.quality.models import ReviewItem, ReviewStatus, TaskConsensus
@@ -28,8 +28,6 @@ from tests.quality.test_refresh import setup_project, truth, work, wrong
 from tests.web.test_workspace import Site
 
 pytestmark = pytest.mark.browser
-
-TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
@@ -53,36 +51,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             yield Site(url=url, app=app, sessions=sessions, embedder=embedder)
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: `apt-get install chromium`, or deselect with -m 'not browser'"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, site: Site) -> Iterator[Page]:
-    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        yield page
-        assert errors == [], errors
-    finally:
-        context.close()
 
 
 def test_a_reviewer_corrects_an_item_with_mouse_and_keyboard(site: Site, page: Page) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,7 +26,7 @@ from crewline.app import create_app
 from crewline.auth.roles import Role
 from crewline.config import Settings
 from crewline.db import make_engine, make_sessionmaker, utcnow
-from crewline.demo.live import CHROMIUM, CHROMIUM_ARGS, live_server
+from crewline.demo.live import live_server
 from crewline.orgs.models import OrgKind
 from crewline.people.embedding import WordLlamaEmbedder
 from crewline.projects import service as projects
@@ -38,7 +38,6 @@ from tests.factories import ACTOR, PASSWORD, Factory, unique
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT_MS = 10_000
 GUIDELINES = """# Sentiment
 
 Pick the **overall** feeling of the review.
@@ -82,37 +81,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             yield Site(url=url, app=app, sessions=sessions, embedder=embedder)
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: `apt-get install chromium`, or deselect with -m 'not browser'"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, site: Site) -> Iterator[Page]:
-    """A fresh context; page errors (uncaught exceptions in the workspace script) fail the test."""
-    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        yield page
-        assert errors == [], errors
-    finally:
-        context.close()
 
 
 # --- arranging data through the services -------------------------------------------------------
