@@ -9,6 +9,7 @@ logs in as the operations manager in headless Chromium (Debian's ``/usr/bin/chro
 - ``workers.png``  the worker list (1400x900 viewport, as README.md shows it)
 - ``person.png``   the page of an active pool member with project history
 - ``home-ops.png`` the Operations home page with its charts
+- ``hiring-funnel.png`` the hiring funnel analytics of the 13,000-candidate pipeline
 
 The same seed builds the same people, so the pictures change only when the pages do (and
 for the build's own timestamps in the person page's change history).
@@ -126,6 +127,12 @@ def take(out: Path, sessions: sessionmaker[Session], url: str) -> list[Path]:
             settle(page)
             saved.append(out / "person.png")
             page.screenshot(path=saved[-1], full_page=True)
+
+            page.goto("/hiring/analytics")
+            expect(page.locator("#chart-funnel .main-svg").first).to_be_attached()
+            settle(page)
+            saved.append(out / "hiring-funnel.png")
+            page.screenshot(path=saved[-1])
         finally:
             browser.close()
     return saved
