@@ -345,6 +345,14 @@ def application_page(
             "application": application,
             "requisition": requisition,
             "person": person,
+            "channel": service.get_channel_or_404(
+                session=session, channel_id=application.channel_id
+            )
+            if application.channel_id
+            else None,
+            "referrer": session.get(Person, application.referred_by_id)
+            if application.referred_by_id
+            else None,
             "cohort": cohort,
             "events": service.events_of(session=session, application_ids=[application.id]),
             "messages": service.messages_of(session=session, person_id=person.id),
