@@ -186,3 +186,37 @@ def test_a_sent_sign_in_link_is_redacted_in_the_outbox(session: Session, factory
     message = session.scalars(select(Message).where(Message.person_id == person.id)).one()
     messages._record(message, None, utcnow())  # what a successful send records
     assert message.status is MessageStatus.sent and message.body == messages.REDACTED
+
+
+def test_templates_are_edited_on_their_page(factory: Factory) -> None:
+    browser = factory.browser(factory.user(Role.recruiter))
+    page = browser.get("/hiring/templates")
+    assert page.status_code == 200 and "Trial &amp; training" in page.text
+    token = factory.csrf(browser)
+    saved = browser.post(
+        "/hiring/templates",
+        data={
+            "stage": "screened",
+            "language": "ES",
+            "subject": "Siguiente paso: {{ role }}",
+            "body": "Hola {{ first_name }}",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "Siguiente paso" in browser.get("/hiring/templates").text
+    broken = browser.post(
+        "/hiring/templates",
+        data={
+            "stage": "screened",
+            "language": "es",
+            "subject": "x",
+            "body": "{{ salary }}",
+            "csrf_token": token,
+        },
+    )
+    assert broken.status_code == 422 and "&#39;salary&#39; is undefined" in broken.text
+    assert "{{ salary }}" in broken.text  # the form keeps what was typed
+    reviewer = factory.browser(factory.user(Role.reviewer))
+    assert "Save template" not in reviewer.get("/hiring/templates").text

@@ -18,7 +18,6 @@ from crewline.auth.roles import STAFF, Role
 from crewline.db import utcnow
 from crewline.errors import InvalidInput, NotFound
 from crewline.hiring import analytics, importing, service, stages
-from crewline.hiring.messages import BUILT_IN, template_for
 from crewline.hiring.models import Message, MessageStatus, Screening
 from crewline.hiring.schemas import (
     ApplicationCreate,
@@ -363,20 +362,8 @@ def list_messages(
 
 @router.get("/hiring/templates", response_model=list[TemplateOut])
 def list_templates(session: SessionDep, caller: Reader) -> object:
-    """The built-in templates and every edited one."""
-    edited = service.edited_templates(session=session)
-    out = [
-        TemplateOut(stage=t.stage, language=t.language, subject=t.subject, body=t.body, edited=True)
-        for t in edited
-    ]
-    done = {(t.stage, t.language) for t in edited}
-    for stage in BUILT_IN:
-        if (stage, "en") not in done:
-            subject, body = template_for(session, stage, "en")
-            out.append(
-                TemplateOut(stage=stage, language="en", subject=subject, body=body, edited=False)
-            )
-    return out
+    """The built-in stage templates and every edited one."""
+    return service.templates_in_use(session=session)
 
 
 @router.put("/hiring/templates/{stage}/{language}", response_model=TemplateOut)

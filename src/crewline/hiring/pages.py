@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
 from crewline.errors import Conflict, InvalidInput
-from crewline.hiring import analytics, service, stages
+from crewline.hiring import analytics, messages, service, stages
 from crewline.hiring.api import analytics_report, portal_url
 from crewline.hiring.models import MessageStatus, RoleType, Screening
 from crewline.hiring.schemas import (
@@ -26,11 +26,12 @@ from crewline.hiring.schemas import (
     MoveRequest,
     RequisitionCreate,
     ScreeningOverride,
+    TemplateSet,
 )
 from crewline.people.deps import EmbedderDep
 from crewline.people.models import Person, Region
 from crewline.people.pages import PersonPanel, PersonPanels
-from crewline.validation import Id
+from crewline.validation import Id, language_code
 from crewline.web.navigation import Navigation
 from crewline.web.tables import Column, PageResult, page_request
 from crewline.web.templating import render
@@ -429,3 +430,69 @@ def outbox(request: Request, session: SessionDep, caller: Reader) -> Response:
         {"rows": rows, "status": status, "counts": service.message_counts(session=session)},
         principal=caller,
     )
+
+
+# --- message templates -------------------------------------------------------------------------
+
+
+@router.get("/hiring/templates")
+def templates_page(request: Request, session: SessionDep, caller: Reader) -> Response:
+    """The message each stage sends, per language, and a form to edit one."""
+    return render(
+        request,
+        "hiring/templates.html",
+        {
+            "rows": service.templates_in_use(session=session),
+            "variables": messages.VARIABLES,
+            "label": stages.label,
+            "may_edit": caller.role in RECRUITERS,
+            "error": None,
+            "form": {},
+        },
+        principal=caller,
+    )
+
+
+@router.post("/hiring/templates")
+def save_template(
+    request: Request,
+    session: SessionDep,
+    caller: Recruiter,
+    stage: Annotated[str, Form(max_length=40)],
+    language: Annotated[str, Form(max_length=8)],
+    subject: Annotated[str, Form(max_length=300)],
+    body: Annotated[str, Form(max_length=20_000)],
+) -> Response:
+    """Save an edited template; a template that does not render is shown back with why."""
+    form = {"stage": stage, "language": language, "subject": subject, "body": body}
+    try:
+        if not stages.is_slug(stage.strip()):
+            raise InvalidInput("stage", "lower-case letters, digits and _ (at most 40)")
+        try:
+            code = language_code(language.strip())
+        except ValueError as exc:
+            raise InvalidInput("language", str(exc)) from None
+        service.do_set_template(
+            session=session,
+            actor=caller.actor,
+            stage=stage.strip(),
+            language=code,
+            data=TemplateSet(subject=subject, body=body),
+        )
+    except (InvalidInput, ValidationError) as exc:
+        message = exc.message if isinstance(exc, InvalidInput) else exc.errors()[0]["msg"]
+        return render(
+            request,
+            "hiring/templates.html",
+            {
+                "rows": service.templates_in_use(session=session),
+                "variables": messages.VARIABLES,
+                "label": stages.label,
+                "may_edit": True,
+                "error": message,
+                "form": form,
+            },
+            principal=caller,
+            status_code=422,
+        )
+    return RedirectResponse("/hiring/templates", status_code=303)

@@ -801,6 +801,25 @@ def edited_templates(*, session: Session) -> list[MessageTemplate]:
     )
 
 
+def templates_in_use(*, session: Session) -> list[dict[str, Any]]:
+    """Every edited template, and every stage's built-in English one not edited, by stage."""
+    edited = edited_templates(session=session)
+    rows: list[dict[str, Any]] = [
+        {"stage": t.stage, "language": t.language, "subject": t.subject, "body": t.body,
+         "edited": True, "by": t.updated_by}
+        for t in edited
+    ]  # fmt: skip
+    done = {(t.stage, t.language) for t in edited}
+    for stage in messages.BUILT_IN:
+        if (stage, "en") not in done:
+            subject, body = messages.template_for(session, stage, "en")
+            rows.append(
+                {"stage": stage, "language": "en", "subject": subject, "body": body,
+                 "edited": False, "by": None}
+            )  # fmt: skip
+    return sorted(rows, key=lambda r: (r["stage"], r["language"]))
+
+
 def retention_days(*, session: Session) -> dict[str, int]:
     """Days each region keeps rejected candidates' personal data (regions not set: default)."""
     return dict(session.execute(select(RetentionRule.region, RetentionRule.days)).all())
