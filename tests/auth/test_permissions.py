@@ -62,6 +62,10 @@ def test_only_the_expected_routes_are_public(app) -> None:
         ("/static/plotly.min.js", "GET"),
         ("/login", "GET"),
         ("/login", "POST"),
+        # A candidate asks for, and uses, a one-time sign-in link before being logged in.
+        ("/portal/sign-in", "GET"),
+        ("/portal/sign-in", "POST"),
+        ("/portal/sign-in/{token}", "GET"),
     }
 
 
