@@ -57,7 +57,7 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The full-size demo organization, served for this module."""
+    """The full-size demo organization (with a small hiring pipeline), served for this module."""
     root = tmp_path_factory.mktemp("browser-demo")
     engine = make_engine(f"sqlite:///{(root / 'demo.db').as_posix()}")
     try:
@@ -71,6 +71,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                 hasher=make_hasher(time_cost=1, memory_kib=8),
                 seed=7,
                 scale=1.0,
+                # The pages tested here are the pool's; the hiring pipeline has its own tests.
+                hiring_scale=0.05,
             )
         settings = Settings(
             env="test",

@@ -235,12 +235,17 @@ def build(
     seed: int,
     progress: DemoProgress | None = None,
     scale: float = 1.0,
+    hiring_scale: float | None = None,
 ) -> DemoSummary:
-    """Build the demo organization into an empty database; ``scale`` shrinks the pool for tests."""
+    """Build the demo organization into an empty database; ``scale`` shrinks it for tests
+    (``hiring_scale``, when given, shrinks only the hiring pipeline's 13,000 candidates)."""
     started = time.perf_counter()
     pool_size = max(10, round(POOL_SIZE * scale))
     candidates = max(2, round(CANDIDATES * scale))
-    hiring_total = max(candidates + 20, round(demo_hiring.CANDIDATES * scale))
+    hiring_total = max(
+        candidates + 20,
+        round(demo_hiring.CANDIDATES * (scale if hiring_scale is None else hiring_scale)),
+    )
     status_counts = {status: round(pool_size * share) for status, share in STATUS_SHARES.items()}
     accounts = len(STAFF_ACCOUNTS) + len(ORG_ACCOUNTS) + 2
     b = _Build(
