@@ -609,7 +609,11 @@ def do_move(
     found = {
         a.id: a
         for a in session.scalars(
-            select(Application).where(Application.id.in_(ids)).with_for_update()
+            # Locked in id order, so two bulk moves over the same people cannot deadlock.
+            select(Application)
+            .where(Application.id.in_(ids))
+            .order_by(Application.id)
+            .with_for_update()
         )
     }
     paths = {
