@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crewline.audit.models import AuditEvent
 from crewline.auth.roles import Role
 from crewline.hiring.models import Application, Message, StageEvent
 from tests.factories import Factory
@@ -276,3 +277,18 @@ def test_templates_are_edited_per_stage_and_language(
     assert last is not None
     assert last.subject == f"Próximo passo: {req['title']}"
     assert last.body == f"Olá {person.full_name.split()[0]}!"
+
+
+def test_a_move_of_hundreds_is_one_request_and_audited_per_requisition(
+    factory: Factory, recruiter: TestClient, session: Session
+) -> None:
+    req = requisition(recruiter)
+    ids = [apply(recruiter, candidate(factory).id, req["id"])["id"] for _ in range(40)]
+    moved = move(recruiter, ids, "screened", reason="batch screening call")
+    assert moved.status_code == 200 and moved.json()["moved"] == ids
+    event = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "application.move", AuditEvent.entity_id == str(req["id"])
+        )
+    ).one()
+    assert event.after is not None and event.after["applications"] == ids

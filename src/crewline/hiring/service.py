@@ -673,14 +673,17 @@ def do_move(
             skipped=move.skipped,
             templates=templates,
         )
-    if plan:
+    moved_by_requisition: dict[int, list[int]] = {}
+    for application, _ in plan:
+        moved_by_requisition.setdefault(application.requisition_id, []).append(application.id)
+    for requisition_id, moved in moved_by_requisition.items():
         audit.record(
             session=session,
             actor=actor,
             action="application.move",
-            entity_type="application",
-            entity_id=",".join(str(a.id) for a, _ in plan)[:100],
-            after={"to_stage": data.to_stage, "count": len(plan), "reason": data.reason},
+            entity_type="requisition",
+            entity_id=requisition_id,
+            after={"to_stage": data.to_stage, "reason": data.reason, "applications": moved},
         )
     session.commit()
     return MoveReport(moved=[a.id for a, _ in plan], refused=refused)
