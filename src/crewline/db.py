@@ -5,7 +5,7 @@ Nothing here runs at import: ``make_engine`` is called by ``create_app`` and the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -20,16 +20,12 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
-    select,
-    tuple_,
 )
-from sqlalchemy import delete as sql_delete
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from crewline.errors import Conflict
@@ -231,65 +227,6 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
                     for value, process in zip(values, processors, strict=True)
                 ]
             )
-
-
-def replace_rows(
-    session: Session,
-    model: type[Base],
-    *,
-    scope: ColumnElement[bool],
-    key: Sequence[str],
-    rows: Sequence[Mapping[str, Any]],
-    ignore: Collection[str] = (),
-    digits: int = 6,
-) -> int:
-    """Make ``model``'s rows within ``scope`` equal ``rows`` (matched by ``key``), writing only
-    the difference: rows that are new or changed are (re)inserted, rows no longer there are
-    deleted, unchanged rows are left alone. Returns how many rows were written.
-
-    For derived figures recomputed wholesale (quality): between two refreshes most of them do
-    not change, and rewriting 100,000 unchanged rows cost more than computing them. Columns in
-    ``ignore`` (a timestamp) are not compared; floats are compared to ``digits`` places, so a
-    posterior moving in its seventh decimal is not a change.
-    """
-    table = cast(Table, model.__table__)
-    pk = [c.name for c in table.primary_key]
-    compared = [c for c in (rows[0] if rows else {}) if c not in ignore]
-    wanted = list(dict.fromkeys([*pk, *key, *compared]))
-    existing: dict[tuple[Any, ...], Any] = {
-        tuple(row[k] for k in key): row
-        for row in session.execute(select(*[table.c[c] for c in wanted]).where(scope)).mappings()
-    }
-
-    def same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-        for column in compared:
-            a, b = old[column], new[column]
-            if isinstance(a, float) and isinstance(b, float):
-                if round(a, digits) != round(b, digits):
-                    return False
-            elif a != b:
-                return False
-        return True
-
-    fresh, replaced = [], []
-    for row in rows:
-        old = existing.pop(tuple(row[k] for k in key), None)
-        if old is not None and same(old, row):
-            continue
-        fresh.append(row)
-        if old is not None:
-            replaced.append(old)
-    # Rows that went away, and the old versions of changed rows (re-inserted below).
-    stale = [tuple(old[k] for k in pk) for old in [*existing.values(), *replaced]]
-    for start in range(0, len(stale), 1000):
-        chunk = stale[start : start + 1000]
-        if len(pk) == 1:
-            condition = table.c[pk[0]].in_([k[0] for k in chunk])
-        else:
-            condition = tuple_(*[table.c[k] for k in pk]).in_(chunk)
-        session.execute(sql_delete(table).where(condition))
-    insert_rows(session, model, fresh)
-    return len(fresh)
 
 
 _NO_DEFAULT = object()

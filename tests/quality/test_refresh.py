@@ -171,22 +171,22 @@ def _figures(session: Session, project: Project) -> dict[str, list[tuple[Any, ..
     }
 
 
-def test_a_refresh_rewrites_only_what_changed_and_matches_a_full_recompute(
+def test_a_refresh_after_new_labels_matches_a_full_recompute_and_is_recorded(
     factory: Factory, session: Session
 ) -> None:
     project = setup_project(factory, overlap=3, count=15, gold=3, method="dawid-skene")
     work(factory, project, [truth, truth, wrong])
     refresh.refresh_project(session=session, project_id=project.id, now=utcnow())
     first = session.get_one(QualityRefresh, project.id)
-    first_written = first.rows_written
-    assert first_written > 15 and first.labels == 45
+    assert first.labels == 45 and first.rows_written > 15 and first.seconds > 0
+    before = _figures(session, project)
     refresh.refresh_project(session=session, project_id=project.id, now=utcnow())
-    assert session.get_one(QualityRefresh, project.id).rows_written == 0
+    assert _figures(session, project) == before
     ingest(session, project, [{"external_id": "r99", "data": {"text": "A late review"}}])
     work(factory, project, [truth], start=utcnow() + timedelta(minutes=1))
     refresh.refresh_project(session=session, project_id=project.id, now=utcnow())
     incremental = _figures(session, project)
-    assert 0 < session.get_one(QualityRefresh, project.id).rows_written < first_written
+    assert session.get_one(QualityRefresh, project.id).labels == 46  # one more label
     for model in (TaskConsensus, WorkerQuality, QualityPoint):
         session.execute(delete(model).where(model.project_id == project.id))
     refresh.refresh_project(session=session, project_id=project.id, now=utcnow())

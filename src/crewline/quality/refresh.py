@@ -28,7 +28,7 @@ from crewline.annotation import AnnotationType
 from crewline.annotation.scoring import gold_matches
 from crewline.annotation.types import LabelSchema, SingleLabelSchema, SpansSchema
 from crewline.audit.schemas import Actor
-from crewline.db import insert_rows, replace_rows
+from crewline.db import insert_rows
 from crewline.people.embedding import Embedder
 from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectStatus
@@ -268,6 +268,7 @@ def _store_consensus(
     gold): what the gold-based label error rate reads.
     """
     decided = set(final) - set(result.task.tolist())
+    session.execute(delete(TaskConsensus).where(TaskConsensus.project_id == project_id))
     rows = []
     for task_id, answer, confidence, n in zip(
         result.task.tolist(),
@@ -306,14 +307,8 @@ def _store_consensus(
         }
         for task_id in sorted(decided)
     )
-    return replace_rows(
-        session,
-        TaskConsensus,
-        scope=TaskConsensus.project_id == project_id,
-        key=["task_id"],
-        rows=rows,
-        ignore=["computed_at"],
-    )
+    insert_rows(session, TaskConsensus, rows)
+    return len(rows)
 
 
 def _store_workers(
@@ -335,6 +330,7 @@ def _store_workers(
     timed = ~np.isnan(labels.seconds)
     hours = _per_person(people, labels.person[timed], labels.seconds[timed]) / 3600
     n_timed = _per_person(people, labels.person[timed], np.ones(int(timed.sum())))
+    session.execute(delete(WorkerQuality).where(WorkerQuality.project_id == project_id))
     rows = []
     medians = group_medians(
         np.searchsorted(people, labels.person[timed]), labels.seconds[timed], people.size
@@ -361,23 +357,16 @@ def _store_workers(
                 "computed_at": now,
             }
         )
-    return replace_rows(
-        session,
-        WorkerQuality,
-        scope=WorkerQuality.project_id == project_id,
-        key=["person_id"],
-        rows=rows,
-        ignore=["computed_at"],
-    )
+    insert_rows(session, WorkerQuality, rows)
+    return len(rows)
 
 
 def _store_points(
     session: Session, project_id: int, labels: ProjectLabels, agreement: FloatArray
 ) -> int:
     """Daily points per worker and for the project (``person_id`` None), grouped in numpy."""
-    scope = QualityPoint.project_id == project_id
+    session.execute(delete(QualityPoint).where(QualityPoint.project_id == project_id))
     if not labels.size:
-        session.execute(delete(QualityPoint).where(scope))
         return 0
     day = (labels.finished // 86_400).astype(np.int64)
     gold = labels.is_gold & ~np.isnan(labels.gold_score)
@@ -405,7 +394,8 @@ def _store_points(
                     "compared": int(sums[4][g]),
                 }
             )
-    return replace_rows(session, QualityPoint, scope=scope, key=["person_id", "day"], rows=rows)
+    insert_rows(session, QualityPoint, rows)
+    return len(rows)
 
 
 # --- acting --------------------------------------------------------------------------------------
