@@ -157,9 +157,9 @@ def group_medians(codes: IntArray, values: FloatArray, n_groups: int) -> FloatAr
     out = np.full(n_groups, np.nan)
     if not values.size:
         return out
-    # Two stable argsorts (values, then codes) order by code then value, as lexsort does,
-    # in half its time at a million values.
-    order = np.argsort(values, kind="stable")
+    # By value (any order among equal values: they have the same median), then stably by
+    # code: a quarter faster than lexsort at a million values.
+    order = np.argsort(values)
     order = order[np.argsort(codes[order], kind="stable")]
     codes, values = codes[order], values[order]
     present, starts, counts = np.unique(codes, return_index=True, return_counts=True)
