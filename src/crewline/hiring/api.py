@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
@@ -435,7 +436,7 @@ def read_analytics(
 
 
 def analytics_report(
-    *, session: Any, filters: analytics.Filters, weeks: int = 12
+    *, session: Session, filters: analytics.Filters, weeks: int = 12
 ) -> dict[str, Any]:
     """The analytics bundle (shared by this route and the pages)."""
     data = analytics.load(session=session, filters=filters)
@@ -459,7 +460,7 @@ def analytics_report(
 # --- the candidate's own view ------------------------------------------------------------------
 
 
-def _own_person_id(session: Any, caller: Principal) -> int:
+def _own_person_id(session: Session, caller: Principal) -> int:
     person = people.get_by_user(session=session, user_id=caller.user.id)
     if person is None:
         raise NotFound("no candidate record is linked to this login")
