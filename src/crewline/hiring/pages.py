@@ -275,11 +275,10 @@ def bulk_move(
         headline = f"Moved {len(moved)} to {stages.label(to_stage).lower()}."
     except Conflict as exc:
         headline = exc.message
+        # The refusals name positions in the request's ids with repeats removed.
+        sent = list(dict.fromkeys(data.application_ids))
         refused = [
-            {
-                "application_id": str(data.application_ids[int(d["field"].split(".")[1])]),
-                "reason": d["message"],
-            }
+            {"application_id": str(sent[int(d["field"].split(".")[1])]), "reason": d["message"]}
             for d in exc.details or []
         ]
     except InvalidInput as exc:
