@@ -112,12 +112,9 @@ class WorkerQuality(Base):
 
 
 class QualityRefresh(Base):
-    """When a project's figures were last recomputed, over how many labels, in how long.
-
-    The refresh rewrites only the derived rows that changed, so the rows' own timestamps
-    say when they last changed; this row says when the figures were last checked, which is
-    what "is this project stale?" and the dashboard's "computed at" read.
-    """
+    """When a project's figures were last recomputed, over how many labels, in how long and
+    how many derived rows it wrote: what "is this project stale?" and the dashboard's
+    "computed at" read, and what an operator reads to see the refresh keeping up."""
 
     __tablename__ = "quality_refreshes"
 
