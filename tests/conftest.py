@@ -7,6 +7,7 @@ that silently skipped would prove nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,9 @@ from crewline.people.embedding import WordLlamaEmbedder
 from tests.factories import Factory
 
 TEST_DB_ENV = "CREWLINE_TEST_DATABASE_URL"
+# aiosmtpd's server thread logs each connection at INFO, sometimes after pytest has closed the
+# test's captured stream ("--- Logging error ---"); its warnings still show.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def _database_url(tmp_dir: Path) -> str:

@@ -208,7 +208,7 @@ def simulate(
         _keep_open(by_person[keep_open.id])
     applications = _apply(session, plans, requisitions, start, advance)
     seats = (max(2, round(SEATS[0] * scale)), max(3, round(SEATS[1] * scale)))
-    _seat(rng, plans, cohorts, requisitions, now, start, seats)
+    _seat(rng, plans, cohorts, requisitions, seats)
     _run_moves(session, actor, plans, applications, cohorts, start, now, advance)
     messages.mark_sent(session=session, before=now - timedelta(hours=1))
     session.commit()
@@ -458,8 +458,6 @@ def _seat(
     plans: list[_Plan],
     cohorts: dict[int, list[Cohort]],
     requisitions: list[Requisition],
-    now: datetime,
-    start: datetime,
     seats: tuple[int, int],
 ) -> None:
     """Write each candidate's story up to now. Those who pass the assessment queue for their
@@ -473,11 +471,12 @@ def _seat(
     for requisition_id, queue in waiting.items():
         queue.sort(key=lambda item: item[0])
         position = 0
-        for cohort in cohorts[requisition_id]:
+        for cohort, offset in zip(cohorts[requisition_id], COHORT_STARTS, strict=True):
             capacity = int(rng.integers(seats[0], seats[1] + 1))
             pass_rate = float(rng.uniform(0.5, 0.87))
-            opens = datetime.combine(cohort.start_date, time(9), tzinfo=now.tzinfo) - start
-            starts = opens.total_seconds() / 86_400
+            # Days from the simulation's start, not from the calendar date: the same seed must
+            # tell the same story whatever the time of day the demo is built.
+            starts = float(DAYS + offset)
             taken = 0
             while position < len(queue) and taken < capacity:
                 assessed_day, plan = queue[position]
