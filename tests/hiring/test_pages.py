@@ -220,3 +220,18 @@ def test_templates_are_edited_on_their_page(factory: Factory) -> None:
     assert "{{ salary }}" in broken.text  # the form keeps what was typed
     reviewer = factory.browser(factory.user(Role.reviewer))
     assert "Save template" not in reviewer.get("/hiring/templates").text
+
+
+def test_sign_in_links_are_limited_so_an_inbox_cannot_be_flooded(
+    factory: Factory, session: Session
+) -> None:
+    user = factory.user(Role.candidate)
+    factory.person(user=user, worker=None)
+    now = utcnow()
+    sent = [
+        portal.request_link(session=session, email=user.email, base_url="x", now=now)
+        for _ in range(portal.MAX_RECENT_LINKS + 2)
+    ]
+    assert sent == [True] * portal.MAX_RECENT_LINKS + [False, False]
+    later = now + portal.timedelta(minutes=portal.LINK_MINUTES / 2 + 1)
+    assert portal.request_link(session=session, email=user.email, base_url="x", now=later)

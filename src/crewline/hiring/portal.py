@@ -3,8 +3,9 @@ sees each application's stage, what happens next, their cohort's sessions in the
 time zone and every message they were sent, and can withdraw.
 
 One-time links: asking for one always answers the same way (so the page does not reveal who
-has an account); a link is sent only to an active candidate login, is stored as a SHA-256
-hash, works once, and expires after ``LINK_MINUTES``. The message in the outbox keeps the
+has an account); a link is sent only to an active candidate login, at most
+``MAX_RECENT_LINKS`` in a quarter of an hour, is stored as a SHA-256 hash, works once, and
+expires after ``LINK_MINUTES``. The message in the outbox keeps the
 link only until it is sent; then the link is replaced by a note, so nobody reading the
 outbox later can sign in as the candidate.
 """
@@ -16,7 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crewline.auth import security
@@ -45,6 +46,7 @@ from crewline.web.templating import render
 router = APIRouter()
 Candidate = Annotated[Principal, Depends(require(Role.candidate))]
 LINK_MINUTES = 30
+MAX_RECENT_LINKS = 3
 
 
 def _person_id(session: Session, caller: Principal) -> int:
@@ -108,6 +110,18 @@ def request_link(*, session: Session, email: str, base_url: str, now: datetime) 
         return False
     person = people.get_by_user(session=session, user_id=user.id)
     if person is None:
+        return False
+    # Links still valid for more than half their life were made in the last LINK_MINUTES / 2:
+    # at most MAX_RECENT_LINKS of those, so nobody can flood a candidate's inbox.
+    recent = session.scalar(
+        select(func.count())
+        .select_from(MagicLink)
+        .where(
+            MagicLink.user_id == user.id,
+            MagicLink.expires_at > now + timedelta(minutes=LINK_MINUTES / 2),
+        )
+    )
+    if (recent or 0) >= MAX_RECENT_LINKS:
         return False
     token = security.new_session_token()
     session.add(
