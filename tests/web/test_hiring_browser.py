@@ -16,12 +16,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from crewline import migrate
-from crewline.app import create_app
 from crewline.auth.roles import Role
-from crewline.config import Settings
-from crewline.db import make_engine, make_sessionmaker, utcnow
-from crewline.demo.live import live_server
+from crewline.db import utcnow
 from crewline.hiring import portal, service
 from crewline.hiring.models import Application, Message
 from crewline.hiring.schemas import (
@@ -30,34 +26,16 @@ from crewline.hiring.schemas import (
     RequisitionCreate,
     SessionCreate,
 )
-from crewline.people.embedding import WordLlamaEmbedder
 from tests.factories import ACTOR, PASSWORD, Factory
-from tests.web.test_workspace import Site
+from tests.web.support import Site, serve_site
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("hiring")
-    engine = make_engine(f"sqlite:///{(root / 'hiring.db').as_posix()}")
-    try:
-        migrate.upgrade(engine)
-        sessions = make_sessionmaker(engine)
-        embedder = WordLlamaEmbedder()
-        settings = Settings(
-            env="test",
-            data_dir=root,
-            secret_key="hiring-test-secret-key",
-            argon2_time_cost=1,
-            argon2_memory_kib=8,
-            run_jobs=False,
-        )
-        app = create_app(settings, session_factory=sessions, embedder=embedder)
-        with live_server(app) as url:
-            yield Site(url=url, app=app, sessions=sessions, embedder=embedder)
-    finally:
-        engine.dispose()
+    with serve_site(tmp_path_factory, "hiring") as served:
+        yield served
 
 
 def _requisition(factory: Factory, title: str) -> int:

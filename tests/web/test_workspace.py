@@ -16,25 +16,19 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from crewline import migrate
-from crewline.app import create_app
 from crewline.auth.roles import Role
-from crewline.config import Settings
-from crewline.db import make_engine, make_sessionmaker, utcnow
-from crewline.demo.live import live_server
+from crewline.db import utcnow
 from crewline.orgs.models import OrgKind
-from crewline.people.embedding import WordLlamaEmbedder
 from crewline.projects import service as projects
 from crewline.projects.schemas import MemberCreate, ProjectCreate
 from crewline.tasks import ingest
 from crewline.tasks import service as tasks
 from crewline.tasks.models import Assignment, AssignmentState, FlagKind, Task
 from tests.factories import ACTOR, PASSWORD, Factory, unique
+from tests.web.support import Site, serve_site
 
 pytestmark = pytest.mark.browser
 
@@ -50,37 +44,10 @@ Pick the **overall** feeling of the review.
 EMOJI_TEXT = "🙂 Ada Lovelace met Charles Babbage in London."
 
 
-@dataclass(frozen=True)
-class Site:
-    """The served app, and sessions on its database for arranging and checking data."""
-
-    url: str
-    app: FastAPI
-    sessions: sessionmaker[Session]
-    embedder: WordLlamaEmbedder
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("workspace")
-    engine = make_engine(f"sqlite:///{(root / 'workspace.db').as_posix()}")
-    try:
-        migrate.upgrade(engine)
-        sessions = make_sessionmaker(engine)
-        embedder = WordLlamaEmbedder()
-        settings = Settings(
-            env="test",
-            data_dir=root,
-            secret_key="workspace-test-secret-key",  # type: ignore[arg-type]
-            argon2_time_cost=1,
-            argon2_memory_kib=8,
-            run_jobs=False,
-        )
-        app = create_app(settings, session_factory=sessions, embedder=embedder)
-        with live_server(app) as url:
-            yield Site(url=url, app=app, sessions=sessions, embedder=embedder)
-    finally:
-        engine.dispose()
+    with serve_site(tmp_path_factory, "workspace") as served:
+        yield served
 
 
 # --- arranging data through the services -------------------------------------------------------

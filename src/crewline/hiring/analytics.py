@@ -111,7 +111,7 @@ def load(*, session: Session, filters: Filters = Filters()) -> Data:
         row[0]: _App(
             id=row[0],
             requisition_id=row[1],
-            region=str(row[2].value if hasattr(row[2], "value") else row[2]),
+            region=row[2].value,
             cohort_id=row[3],
             channel_id=row[4],
             stage=row[5],

@@ -19,7 +19,7 @@ from crewline.auth.roles import STAFF, Role
 from crewline.db import utcnow
 from crewline.errors import InvalidInput, NotFound
 from crewline.hiring import analytics, importing, service, stages
-from crewline.hiring.models import Message, MessageStatus, Screening
+from crewline.hiring.models import CohortSession, Message, MessageStatus, Screening
 from crewline.hiring.schemas import (
     ApplicationCreate,
     ApplicationOut,
@@ -140,7 +140,7 @@ def create_cohort(data: CohortCreate, session: SessionDep, caller: Recruiter) ->
     return service.do_create_cohort(session=session, actor=caller.actor, data=data)
 
 
-def session_out(row: Any, time_zone: str) -> SessionOut:
+def session_out(row: CohortSession, time_zone: str) -> SessionOut:
     """A session with its start shown in the cohort's time zone as well as UTC."""
     local = row.starts_at.astimezone(ZoneInfo(time_zone))
     return SessionOut(

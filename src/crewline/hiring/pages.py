@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
+from crewline.db import utcnow
 from crewline.errors import Conflict, InvalidInput
 from crewline.hiring import analytics, messages, service, stages
 from crewline.hiring.api import analytics_report, portal_url
@@ -113,7 +114,13 @@ def overview(request: Request, session: SessionDep, caller: Reader) -> Response:
             sum(at.get(s, 0) for s in [*r.stages[:goal], stages.ON_HOLD]),
             sum(at.get(s, 0) for s in r.stages[goal:]),
         )
-    report = analytics_report(session=session, filters=analytics.Filters(), weeks=8)
+    # Only the two figures this page draws, not the whole analytics bundle.
+    data = analytics.load(session=session)
+    report = {
+        "applications": len(data.apps),
+        "funnel": analytics.funnel(data.apps, list(stages.DEFAULT_STAGES)),
+        "qualified_per_week": analytics.qualified_per_week(data, weeks=8, today=utcnow().date()),
+    }
     return render(
         request,
         "hiring/overview.html",

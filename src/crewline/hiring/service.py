@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -63,7 +63,15 @@ from crewline.projects import service as projects
 #: Requisitions that take new applications.
 ACCEPTING = frozenset({RequisitionStatus.planned, RequisitionStatus.open})
 DEFAULT_RETENTION_DAYS = 180
-SYSTEM = "system"
+T = TypeVar("T")
+
+
+def _one(session: Session, model: type[T], row_id: int, what: str) -> T:
+    """A row by primary key, or NotFound naming it."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{what} {row_id} not found")
+    return row
 
 
 # --- requisitions ------------------------------------------------------------------------------
@@ -71,10 +79,7 @@ SYSTEM = "system"
 
 def get_requisition_or_404(*, session: Session, requisition_id: int) -> Requisition:
     """A requisition by id."""
-    requisition = session.get(Requisition, requisition_id)
-    if requisition is None:
-        raise NotFound(f"requisition {requisition_id} not found")
-    return requisition
+    return _one(session, Requisition, requisition_id, "requisition")
 
 
 def list_requisitions(*, session: Session) -> list[Requisition]:
@@ -194,10 +199,7 @@ def list_channels(*, session: Session) -> list[Channel]:
 
 def get_channel_or_404(*, session: Session, channel_id: int) -> Channel:
     """A channel by id."""
-    channel = session.get(Channel, channel_id)
-    if channel is None:
-        raise NotFound(f"channel {channel_id} not found")
-    return channel
+    return _one(session, Channel, channel_id, "channel")
 
 
 def do_create_channel(*, session: Session, actor: Actor, data: ChannelCreate) -> Channel:
@@ -248,10 +250,7 @@ def list_cohorts(*, session: Session) -> list[Cohort]:
 
 def get_cohort_or_404(*, session: Session, cohort_id: int) -> Cohort:
     """A cohort by id."""
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound(f"cohort {cohort_id} not found")
-    return cohort
+    return _one(session, Cohort, cohort_id, "cohort")
 
 
 def do_create_cohort(*, session: Session, actor: Actor, data: CohortCreate) -> Cohort:
@@ -328,10 +327,7 @@ def cohort_sessions(*, session: Session, cohort_id: int) -> list[CohortSession]:
 
 def get_application_or_404(*, session: Session, application_id: int) -> Application:
     """An application by id."""
-    application = session.get(Application, application_id)
-    if application is None:
-        raise NotFound(f"application {application_id} not found")
-    return application
+    return _one(session, Application, application_id, "application")
 
 
 def applications_of(*, session: Session, person_id: int) -> list[Application]:
