@@ -3,6 +3,7 @@
 Alembic's ``env.py`` and the schema test import this; the app does not need to.
 """
 
+from crewline.assessments import models as assessment_models
 from crewline.audit import models as audit_models
 from crewline.auth import models as auth_models
 from crewline.db import Base
@@ -15,6 +16,7 @@ from crewline.tasks import models as tasks_models
 from crewline.webhooks import models as webhooks_models
 
 __all__ = [
+    "assessment_models",
     "Base",
     "audit_models",
     "auth_models",

@@ -151,5 +151,14 @@ class ProjectMember(Base):
     #: rule, a confirmed flag): routing offers them none and shows this reason.
     hold_reason: Mapped[str | None] = mapped_column(String(500))
     held_at: Mapped[datetime | None]
+    #: The worker's tier on this project (promotion and demotion rules set it); None means
+    #: their pool-wide tier (``Worker.tier``) applies.
+    tier: Mapped[Tier | None] = mapped_column(
+        Enum(Tier, native_enum=False, length=30, validate_strings=True)
+    )
+    #: Probation: how many more gold tasks before the member is confirmed (None: not on
+    #: probation). While set, routing offers the member only the project's gold tasks.
+    probation_left: Mapped[int | None]
+    confirmed_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship(lazy="joined")
