@@ -1,4 +1,4 @@
-"""Assessments, attempts, qualification settings and tier history.
+"""Assessments, attempts, tier rules and tier history.
 
 An assessment is built from a project's gold tasks; an attempt is one person's sitting of it,
 with the items sampled for them (``AttemptItem``), each answer, its grade and the time it took.
@@ -190,17 +190,13 @@ class AttemptItem(Base):
 
 
 class QualificationSettings(Base):
-    """A project's probation and tier rules; a project without a row has neither."""
+    """A project's tier rules; a project without a row changes tiers only by hand."""
 
     __tablename__ = "qualification_settings"
 
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
     )
-    #: A newly qualified member's first N tasks are all gold (0: no probation).
-    probation_tasks: Mapped[int] = mapped_column(default=0)
-    #: Mean gold score over probation needed to be confirmed; below it the member is held.
-    probation_pass: Mapped[float] = mapped_column(Float, default=0.8)
     #: Promotion ladder: ``[{"tier", "min_labels", "min_gold_accuracy"}]``, lowest tier first.
     tier_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: Demotion happens only this far below a tier's bar, so a worker at the bar does not flap.

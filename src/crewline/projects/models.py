@@ -92,6 +92,10 @@ class Project(Base):
     schema_version: Mapped[int] = mapped_column(server_default="0")
     guideline_version: Mapped[int] = mapped_column(server_default="0")
     completed_at: Mapped[datetime | None]
+    #: Probation: a new annotator's first N tasks here are all gold (0: no probation) ...
+    probation_tasks: Mapped[int] = mapped_column(server_default="0")
+    #: ... and their mean gold score must reach this to be confirmed; below it they are held.
+    probation_pass: Mapped[float] = mapped_column(server_default="0.8")
     #: A running guideline experiment's two versions (None: no experiment): the claim gives
     #: half the workers (or tasks, by ``trial_unit``) version A and the other half version B.
     trial_version_a: Mapped[int | None]
