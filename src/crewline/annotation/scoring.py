@@ -43,7 +43,8 @@ from crewline.annotation.types import (
 
 IOU_THRESHOLD = 0.5
 
-_Rect = tuple[float, float, float, float, str]
+Rect = tuple[float, float, float, float, str]
+"""A box read from a value: x, y, w, h in pixels, and its label."""
 
 
 def gold_matches(schema: LabelSchema, value: object, gold: object) -> float:
@@ -52,15 +53,15 @@ def gold_matches(schema: LabelSchema, value: object, gold: object) -> float:
         case SingleLabelSchema() | LikertSchema():
             return float(value == gold)
         case MultiLabelSchema():
-            return _jaccard(_strings(value, "value"), _strings(gold, "gold"))
+            return _jaccard(read_strings(value, "value"), read_strings(gold, "gold"))
         case SpansSchema():
-            return _f1_exact(_spans(value, "value"), _spans(gold, "gold"))
+            return _f1_exact(read_spans(value, "value"), read_spans(gold, "gold"))
         case BoxesSchema():
-            return _box_f1(_rects(value, "value"), _rects(gold, "gold"))
+            return _box_f1(read_rects(value, "value"), read_rects(gold, "gold"))
         case PairwiseSchema():
-            return float(_choice(value, "value") == _choice(gold, "gold"))
+            return float(read_choice(value, "value") == read_choice(gold, "gold"))
         case RankingSchema():
-            return _kendall_agreement(_strings(value, "value"), _strings(gold, "gold"))
+            return _kendall_agreement(read_strings(value, "value"), read_strings(gold, "gold"))
         case FreeTextSchema():
             return _text_similarity(
                 check.string(value, "value", ValueInvalid),
@@ -106,7 +107,7 @@ def edit_distance(a: str, b: str) -> int:
 
 def box_iou(a: Mapping[str, object], b: Mapping[str, object]) -> float:
     """Intersection over union of two boxes given as ``{"x", "y", "w", "h"}`` in pixels."""
-    return _iou(_rect(a, "a"), _rect(b, "b"))
+    return rect_iou(_rect(a, "a"), _rect(b, "b"))
 
 
 # --- per type ---------------------------------------------------------------------------------
@@ -124,11 +125,15 @@ def _f1_exact(a: set[tuple[int, int, str]], b: set[tuple[int, int, str]]) -> flo
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def _box_f1(a: list[_Rect], b: list[_Rect]) -> float:
+def _box_f1(a: list[Rect], b: list[Rect]) -> float:
     if not a and not b:
         return 1.0
     pairs = [
-        [j for j, other in enumerate(b) if box[4] == other[4] and _iou(box, other) >= IOU_THRESHOLD]
+        [
+            j
+            for j, other in enumerate(b)
+            if box[4] == other[4] and rect_iou(box, other) >= IOU_THRESHOLD
+        ]
         for box in a
     ]
     return 2 * _max_matching(pairs, len(b)) / (len(a) + len(b))
@@ -167,14 +172,15 @@ def _max_matching(candidates: list[list[int]], right_size: int) -> int:
     return matched
 
 
-def _iou(a: _Rect, b: _Rect) -> float:
+def rect_iou(a: Rect, b: Rect) -> float:
+    """Intersection over union of two read boxes (0 when both are empty); labels are ignored."""
     ax, ay, aw, ah, _ = a
     bx, by, bw, bh, _ = b
     across = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
     down = max(0.0, min(ay + ah, by + bh) - max(ay, by))
     overlap = across * down
     union = aw * ah + bw * bh - overlap
-    return 0.0 if union <= 0 else overlap / union
+    return 0.0 if union <= 0 else min(1.0, overlap / union)  # rounding can pass 1
 
 
 def _kendall_agreement(a: Sequence[str], b: Sequence[str]) -> float:
@@ -194,14 +200,18 @@ def _text_similarity(a: str, b: str) -> float:
 
 
 # --- reading normal-form values ---------------------------------------------------------------
+# Public so that assessment grading reads values exactly as gold checks do; each names the
+# offending field (under ``field``) in a ValueInvalid.
 
 
-def _strings(raw: object, field: str) -> list[str]:
+def read_strings(raw: object, field: str) -> list[str]:
+    """A list of strings: selected labels, or a ranking of response ids."""
     items = check.sequence(raw, field, ValueInvalid, "strings")
     return [check.string(item, f"{field}.{i}", ValueInvalid) for i, item in enumerate(items)]
 
 
-def _spans(raw: object, field: str) -> set[tuple[int, int, str]]:
+def read_spans(raw: object, field: str) -> set[tuple[int, int, str]]:
+    """Spans as a set of (start, end, label), since a span either matches exactly or not."""
     spans = set()
     for i, item in enumerate(check.sequence(raw, field, ValueInvalid, "spans")):
         span = check.mapping(item, f"{field}.{i}", ValueInvalid)
@@ -215,12 +225,13 @@ def _spans(raw: object, field: str) -> set[tuple[int, int, str]]:
     return spans
 
 
-def _rects(raw: object, field: str) -> list[_Rect]:
+def read_rects(raw: object, field: str) -> list[Rect]:
+    """Boxes as :data:`Rect` tuples, in the value's order."""
     items = check.sequence(raw, field, ValueInvalid, "boxes")
     return [_rect(item, f"{field}.{i}") for i, item in enumerate(items)]
 
 
-def _rect(raw: object, field: str) -> _Rect:
+def _rect(raw: object, field: str) -> Rect:
     box = check.mapping(raw, field, ValueInvalid)
     x, y, w, h = (
         check.number(box.get(name), f"{field}.{name}", ValueInvalid)
@@ -230,7 +241,8 @@ def _rect(raw: object, field: str) -> _Rect:
     return x, y, w, h, check.string(label, f"{field}.label", ValueInvalid)
 
 
-def _choice(raw: object, field: str) -> str:
+def read_choice(raw: object, field: str) -> str:
+    """The overall pick of a pairwise preference."""
     return check.string(
         check.mapping(raw, field, ValueInvalid).get("choice"), f"{field}.choice", ValueInvalid
     )
