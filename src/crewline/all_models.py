@@ -16,8 +16,8 @@ from crewline.tasks import models as tasks_models
 from crewline.webhooks import models as webhooks_models
 
 __all__ = [
-    "assessment_models",
     "Base",
+    "assessment_models",
     "audit_models",
     "auth_models",
     "hiring_models",

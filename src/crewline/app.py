@@ -24,6 +24,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crewline import __version__, logs
+from crewline.assessments import api as assessments_api
+from crewline.assessments import attempts as assessment_attempts
+from crewline.assessments import tiers as assessment_tiers
 from crewline.audit import api as audit_api
 from crewline.audit import pages as audit_pages
 from crewline.auth import api as auth_api
@@ -223,6 +226,14 @@ def create_app(
         )
     )
     jobs.add(Job("hiring.retention", every_seconds=3600, run=hiring_retention.job))
+    jobs.add(
+        Job(
+            "assessments.expire",
+            every_seconds=60,
+            run=assessment_attempts.job(hiring_api.portal_address(settings.public_url)),
+        )
+    )
+    jobs.add(Job("assessments.tiers", every_seconds=3600, run=assessment_tiers.review_all))
     for module in (
         auth_api,
         orgs_api,
@@ -239,6 +250,7 @@ def create_app(
         llm_api,
         experiments_api,
         hiring_api,
+        assessments_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for pages in (

@@ -26,6 +26,7 @@ from crewline.db import make_engine, make_sessionmaker, utcnow
 from crewline.demo import generator as demo_generator
 from crewline.demo import mail as demo_mail
 from crewline.errors import CrewlineError
+from crewline.hiring import api as hiring_api
 from crewline.hiring import importing as hiring_importing
 from crewline.jobs import Jobs
 from crewline.people import service as people
@@ -424,7 +425,7 @@ def candidates_import(
                     embedder=WordLlamaEmbedder(),
                     requisition_id=requisition,
                     rows=rows,
-                    portal_url=settings.public_url.rstrip("/") + "/portal",
+                    portal_url=hiring_api.portal_address(settings.public_url),
                     progress=advance,
                 )
         except CrewlineError as exc:

@@ -57,10 +57,14 @@ Candidate = Annotated[Principal, Depends(require(Role.candidate))]
 CSV_TYPES = ("text/csv", "application/csv")
 
 
-def portal_url(request: Request) -> str:
+def portal_address(public_url: str) -> str:
     """Where a candidate sees their application (links in messages point here)."""
-    base: str = request.app.state.settings.public_url
-    return base.rstrip("/") + "/portal"
+    return public_url.rstrip("/") + "/portal"
+
+
+def portal_url(request: Request) -> str:
+    """The portal's address for the app serving ``request``."""
+    return portal_address(request.app.state.settings.public_url)
 
 
 # --- requisitions, channels, cohorts -----------------------------------------------------------

@@ -52,6 +52,8 @@ RETRY_SCHEDULE: tuple[timedelta, ...] = (
 MAX_ERROR_LENGTH = 500
 STAGE_UPDATE = "stage_update"
 SIGN_IN = "sign_in"
+#: A note about an application that does not move it (an assessment result, a retake date).
+APPLICATION_NOTE = "application_note"
 #: What a sign-in message's body becomes once sent or given up on: the link must not stay
 #: readable in the outbox.
 REDACTED = "(a one-time sign-in link was here; it has been sent and is no longer shown)"
@@ -111,18 +113,21 @@ BUILT_IN: dict[str, tuple[str, str]] = {
         "Your assessment for {{ role }} is complete",
         "Hello {{ first_name }},\n\nYou have completed the assessment for {{ role }}. Next "
         "are the trial tasks and training. If you would rather not continue, you can "
-        "withdraw from your page.",
+        "withdraw from your page."
+        "{% if reason %} {{ reason }}.{% endif %}",
     ),
     "trial_training": (
         "Trial and training for {{ role }}",
         "Hello {{ first_name }},\n\nWelcome to trial tasks and training for {{ role }}."
         "{% if cohort %} You are in cohort {{ cohort }}, starting {{ cohort_start }}."
-        "{% endif %} You will get feedback on your trial work before the final assessment.",
+        "{% endif %} You will get feedback on your trial work before the final assessment."
+        "{% if reason %} {{ reason }}.{% endif %}",
     ),
     "qualified": (
         "You qualified for {{ role }}",
         "Hello {{ first_name }},\n\nCongratulations: you qualified for {{ role }}. We will "
-        "send your onboarding details next.",
+        "send your onboarding details next."
+        "{% if reason %} {{ reason }}.{% endif %}",
     ),
     "onboarded": (
         "Welcome aboard: {{ role }}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -52,6 +52,7 @@ from crewline.hiring.schemas import (
     TemplateSet,
 )
 from crewline.hiring.screening import Candidate, Rules, screen
+from crewline.lookup import one_or_404
 from crewline.orgs import service as orgs
 from crewline.orgs.models import OrgKind
 from crewline.people import embedding
@@ -63,15 +64,6 @@ from crewline.projects import service as projects
 #: Requisitions that take new applications.
 ACCEPTING = frozenset({RequisitionStatus.planned, RequisitionStatus.open})
 DEFAULT_RETENTION_DAYS = 180
-T = TypeVar("T")
-
-
-def _one(session: Session, model: type[T], row_id: int, what: str) -> T:
-    """A row by primary key, or NotFound naming it."""
-    row = session.get(model, row_id)
-    if row is None:
-        raise NotFound(f"{what} {row_id} not found")
-    return row
 
 
 # --- requisitions ------------------------------------------------------------------------------
@@ -79,7 +71,7 @@ def _one(session: Session, model: type[T], row_id: int, what: str) -> T:
 
 def get_requisition_or_404(*, session: Session, requisition_id: int) -> Requisition:
     """A requisition by id."""
-    return _one(session, Requisition, requisition_id, "requisition")
+    return one_or_404(session, Requisition, requisition_id, "requisition")
 
 
 def list_requisitions(*, session: Session) -> list[Requisition]:
@@ -199,7 +191,7 @@ def list_channels(*, session: Session) -> list[Channel]:
 
 def get_channel_or_404(*, session: Session, channel_id: int) -> Channel:
     """A channel by id."""
-    return _one(session, Channel, channel_id, "channel")
+    return one_or_404(session, Channel, channel_id, "channel")
 
 
 def do_create_channel(*, session: Session, actor: Actor, data: ChannelCreate) -> Channel:
@@ -250,7 +242,7 @@ def list_cohorts(*, session: Session) -> list[Cohort]:
 
 def get_cohort_or_404(*, session: Session, cohort_id: int) -> Cohort:
     """A cohort by id."""
-    return _one(session, Cohort, cohort_id, "cohort")
+    return one_or_404(session, Cohort, cohort_id, "cohort")
 
 
 def do_create_cohort(*, session: Session, actor: Actor, data: CohortCreate) -> Cohort:
@@ -327,7 +319,7 @@ def cohort_sessions(*, session: Session, cohort_id: int) -> list[CohortSession]:
 
 def get_application_or_404(*, session: Session, application_id: int) -> Application:
     """An application by id."""
-    return _one(session, Application, application_id, "application")
+    return one_or_404(session, Application, application_id, "application")
 
 
 def applications_of(*, session: Session, person_id: int) -> list[Application]:
@@ -683,6 +675,79 @@ def do_move(
         )
     session.commit()
     return MoveReport(moved=[a.id for a, _ in plan], refused=refused)
+
+
+def move_within(
+    session: Session,
+    application: Application,
+    to_stage: str,
+    *,
+    actor: str,
+    reason: str,
+    now: datetime,
+    portal_url: str,
+    reopen: bool = False,
+) -> str | None:
+    """Move one application inside the caller's transaction; the refusal, or None if moved.
+
+    For decisions made elsewhere that move a candidate (an assessment's outcome): the same
+    checks, event and message as ``do_move``, but the caller holds the row and commits, so
+    the decision and the move land together or not at all. ``reopen`` lets a human who
+    overrides a rejection take a rejected application back to the stage it was rejected
+    from, or forward from there; nothing else reopens a closed application.
+    """
+    requisition = session.get_one(Requisition, application.requisition_id)
+    current = application.stage
+    if reopen and current == stages.REJECTED:
+        origin = session.scalar(
+            select(StageEvent.from_stage)
+            .where(
+                StageEvent.application_id == application.id,
+                StageEvent.to_stage == stages.REJECTED,
+            )
+            .order_by(StageEvent.id.desc())
+            .limit(1)
+        )
+        if origin is None or origin not in requisition.stages:
+            return "the application has no earlier stage to reopen at"
+        current = origin
+    move = (
+        stages.Move(to_stage)
+        if current != application.stage and current == to_stage
+        else stages.check_move(requisition.stages, current, application.held_from, to_stage)
+    )
+    if move.refused:
+        return move.refused
+    person = session.get_one(Person, application.person_id)
+    _change_stage(
+        session,
+        application,
+        person,
+        move.to_stage,
+        actor=actor,
+        reason=reason,
+        now=now,
+        portal_url=portal_url,
+        skipped=move.skipped,
+    )
+    return None
+
+
+def tell(
+    session: Session, application: Application, *, subject: str, body: str, now: datetime
+) -> None:
+    """Write to a candidate about their application without moving it (a result, a retake)."""
+    person = session.get_one(Person, application.person_id)
+    messages.queue(
+        session,
+        person_id=person.id,
+        application=application,
+        to_email=person.email,
+        subject=subject,
+        body=body,
+        kind=messages.APPLICATION_NOTE,
+        now=now,
+    )
 
 
 def do_withdraw(

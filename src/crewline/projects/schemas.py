@@ -42,6 +42,12 @@ class ProjectSettings(BaseModel):
     required_skills: list[SkillTag] = Field(default_factory=list, max_length=20)
     skill_profile: Annotated[str, StringConstraints(max_length=5000)] = ""
     pay_scheme: Annotated[str, StringConstraints(max_length=100)] | None = None
+    probation_tasks: int = Field(
+        0, ge=0, le=1000, description="A new annotator's first N tasks are gold (0: none)"
+    )
+    probation_pass: float = Field(
+        0.8, ge=0, le=1, description="Mean gold score over probation needed to be confirmed"
+    )
 
 
 class ProjectCreate(ProjectSettings):
@@ -72,6 +78,8 @@ class ProjectUpdate(BaseModel):
     required_skills: list[SkillTag] | None = Field(None, max_length=20)
     skill_profile: Annotated[str, StringConstraints(max_length=5000)] | None = None
     pay_scheme: Annotated[str, StringConstraints(max_length=100)] | None = None
+    probation_tasks: int | None = Field(None, ge=0, le=1000)
+    probation_pass: float | None = Field(None, ge=0, le=1)
 
 
 class ProjectRead(BaseModel):
@@ -94,6 +102,8 @@ class ProjectRead(BaseModel):
     required_skills: list[str]
     skill_profile: str
     pay_scheme: str | None
+    probation_tasks: int
+    probation_pass: float
     schema_version: int
     guideline_version: int
     created_at: datetime

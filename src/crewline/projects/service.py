@@ -22,6 +22,7 @@ from crewline.people import service as people
 from crewline.people.embedding import Embedder
 from crewline.projects.models import (
     GuidelineVersion,
+    MemberRole,
     Project,
     ProjectMember,
     ProjectStatus,
@@ -55,6 +56,7 @@ def list_projects(*, session: Session, client_id: int | None = None) -> list[Pro
 SETTINGS = (
     "name", "status", "overlap", "gold_rate", "priority", "sla_hours", "lease_minutes",
     "min_tier", "languages", "required_skills", "skill_profile", "pay_scheme",
+    "probation_tasks", "probation_pass",
 )  # fmt: skip
 
 
@@ -301,8 +303,12 @@ def _parsed(annotation_type: str, spec: str) -> LabelSchema:
 def do_add_member(
     *, session: Session, actor: Actor, project_id: int, data: MemberCreate, commit: bool = True
 ) -> ProjectMember:
-    """Put a person on a project; they cannot be on it twice at once."""
-    get_or_404(session=session, project_id=project_id)
+    """Put a person on a project; they cannot be on it twice at once.
+
+    A new annotator on a project with probation starts on it: their first
+    ``probation_tasks`` tasks are gold, and they are confirmed (or held) on the result.
+    """
+    project = get_or_404(session=session, project_id=project_id)
     people.get_or_404(session=session, person_id=data.person_id)
     current = session.scalar(
         select(ProjectMember.id).where(
@@ -316,8 +322,13 @@ def do_add_member(
     joined = data.joined_at or utcnow()
     if joined > utcnow():
         raise InvalidInput("joined_at", "cannot be in the future")
+    on_probation = project.probation_tasks > 0 and data.role is MemberRole.annotator
     member = ProjectMember(
-        project_id=project_id, person_id=data.person_id, role=data.role, joined_at=joined
+        project_id=project_id,
+        person_id=data.person_id,
+        role=data.role,
+        joined_at=joined,
+        probation_left=project.probation_tasks if on_probation else None,
     )
     session.add(member)
     session.flush()

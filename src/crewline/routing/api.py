@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy.orm import Session
 
+from crewline.assessments import probation
 from crewline.auth.deps import Principal, SessionDep, SettingsDep, require
 from crewline.auth.roles import Role
 from crewline.db import utcnow
@@ -91,6 +92,7 @@ def submit(assignment_id: Id, data: Submission, session: SessionDep, caller: Wor
         session=session, person_id=person_id, assignment_id=assignment_id, data=data, now=now
     )
     service.after_submit(session=session, completion=completion, now=now)
+    probation.after_submit(session=session, assignment=stored, now=now)
     session.commit()
     return stored
 

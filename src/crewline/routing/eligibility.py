@@ -9,7 +9,7 @@ from time import monotonic
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
-from crewline.people.models import Person, Worker, WorkerStatus
+from crewline.people.models import Person, Tier, Worker, WorkerStatus
 from crewline.projects.models import Project, ProjectMember, ProjectStatus
 from crewline.validation import CEFR_LEVELS
 
@@ -20,6 +20,8 @@ class Verdict:
 
     project: Project
     reason: str | None
+    #: The member is on probation here: they are offered only the project's gold tasks.
+    probation: bool = False
 
     @property
     def eligible(self) -> bool:
@@ -27,14 +29,19 @@ class Verdict:
         return self.reason is None
 
 
-def unmet_requirement(person: Person, project: Project) -> str | None:
-    """The first requirement of the project the person does not meet, in plain words."""
+def unmet_requirement(person: Person, project: Project, tier: Tier | None = None) -> str | None:
+    """The first requirement of the project the person does not meet, in plain words.
+
+    ``tier`` is the person's tier on this project, where one was set (promotion rules or by
+    hand); without it their pool-wide tier applies.
+    """
     worker = person.worker
     if worker is None:
         return "not in the worker pool"
     if worker.status is not WorkerStatus.active:
         return f"your status is {worker.status.value}"
-    if project.min_tier is not None and worker.tier.rank < project.min_tier.rank:
+    tier = tier or worker.tier
+    if project.min_tier is not None and tier.rank < project.min_tier.rank:
         return f"the project needs tier {project.min_tier.value} or above"
     levels = {lang.language: lang.level for lang in person.languages}
     for need in project.languages:
@@ -51,7 +58,7 @@ def unmet_requirement(person: Person, project: Project) -> str | None:
 def member_projects(*, session: Session, person: Person) -> list[Verdict]:
     """Every live project the person is currently a member of, with an eligibility verdict."""
     rows = session.execute(
-        select(Project, ProjectMember.hold_reason)
+        select(Project, ProjectMember.hold_reason, ProjectMember.tier, ProjectMember.probation_left)
         .join(ProjectMember, ProjectMember.project_id == Project.id)
         .where(
             ProjectMember.person_id == person.id,
@@ -61,8 +68,12 @@ def member_projects(*, session: Session, person: Person) -> list[Verdict]:
         .order_by(Project.id)
     ).all()
     return [
-        Verdict(project, f"on hold: {hold}" if hold else unmet_requirement(person, project))
-        for project, hold in rows
+        Verdict(
+            project,
+            f"on hold: {hold}" if hold else unmet_requirement(person, project, tier),
+            probation=probation is not None,
+        )
+        for project, hold, tier, probation in rows
     ]
 
 
@@ -90,6 +101,8 @@ class Offer:
     project_id: int
     gold_rate: float
     lease_minutes: int | None
+    #: Probation: gold tasks only, never regular work.
+    gold_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ def eligibility_of(*, session: Session, person_id: int) -> Eligibility:
     if not verdicts:
         return Eligibility((), "you are not on any live project")
     eligible = {v.project.id: v.project for v in verdicts if v.eligible}
+    probation = {v.project.id for v in verdicts if v.eligible and v.probation}
     if not eligible:
         reasons = "; ".join(f"{v.project.name}: {v.reason}" for v in verdicts)
         return Eligibility((), f"you do not meet the requirements ({reasons})")
@@ -68,7 +69,9 @@ def eligibility_of(*, session: Session, person_id: int) -> Eligibility:
         else None
     )
     ranked = ranking.rank([_candidate(p) for p in eligible.values()], worker_vector)
-    offers = tuple(Offer(i, eligible[i].gold_rate, eligible[i].lease_minutes) for i in ranked)
+    offers = tuple(
+        Offer(i, eligible[i].gold_rate, eligible[i].lease_minutes, i in probation) for i in ranked
+    )
     return Eligibility(offers, None)
 
 
@@ -80,11 +83,15 @@ def _lease(
     default_lease: timedelta,
     now: datetime,
 ) -> Assignment | None:
-    """Try the offers in order; within one, gold first with the project's gold rate."""
+    """Try the offers in order; within one, gold first with the project's gold rate (only
+    gold for a member on probation)."""
     begin_write(session)
     for offer in eligibility.offers:
         lease = timedelta(minutes=offer.lease_minutes) if offer.lease_minutes else default_lease
-        order = [True, False] if rng.random() < offer.gold_rate else [False]
+        if offer.gold_only:
+            order = [True]
+        else:
+            order = [True, False] if rng.random() < offer.gold_rate else [False]
         for gold in order:
             assignment = tasks.claim(
                 session=session,
