@@ -59,7 +59,14 @@ def person_of(session: Session, caller: Principal) -> int:
 
 
 def may_take(session: Session, assessment: Assessment, person_id: int) -> bool:
-    """An open application for a requisition of the project, or a place in the worker pool."""
+    """An open application for a requisition of the project, a place in the worker pool, or
+    an earlier attempt (so a second try hears the retake policy, not "you may not")."""
+    if session.scalar(
+        select(Attempt.id).where(
+            Attempt.assessment_id == assessment.id, Attempt.person_id == person_id
+        )
+    ):
+        return True
     applied = session.scalar(
         select(Application.id)
         .join(Requisition, Requisition.id == Application.requisition_id)

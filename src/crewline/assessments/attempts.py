@@ -244,7 +244,7 @@ def view(*, session: Session, attempt: Attempt, now: datetime) -> Sitting:
             .join(Task, Task.id == AssessmentItem.task_id)
             .where(AttemptItem.attempt_id == attempt.id, AttemptItem.round == attempt.round)
             .order_by(AttemptItem.position)
-        ).tuples()
+        )
         items = [
             SittingItem(
                 id=row.id,
@@ -291,7 +291,7 @@ def results(*, session: Session, attempt: Attempt, round_: int | None = None) ->
             feedback=row.feedback,
             tags=tags,
         )
-        for row, tags in session.execute(statement).tuples()
+        for row, tags in session.execute(statement)
     ]
 
 
@@ -332,7 +332,7 @@ def do_answer(
     ).first()
     if row is None:
         raise InvalidInput("item_id", f"item {item_id} is not part of this attempt's current round")
-    item, task = row.tuple()
+    item, task = row
     assessment = builder.get_or_404(session=session, assessment_id=attempt.assessment_id)
     try:
         value = validate_value(_schema(session, assessment), data.answer, task.data)

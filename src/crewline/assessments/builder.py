@@ -37,7 +37,7 @@ def pool_sizes(*, session: Session, assessment_ids: Sequence[int]) -> dict[int, 
         .where(AssessmentItem.assessment_id.in_(assessment_ids))
         .group_by(AssessmentItem.assessment_id)
     )
-    return {assessment_id: count for assessment_id, count in rows.tuples()}
+    return {assessment_id: count for assessment_id, count in rows}
 
 
 def list_assessments(*, session: Session, project_id: int | None = None) -> list[Assessment]:

@@ -85,7 +85,7 @@ def grade_round(*, session: Session, attempt: Attempt, schema: LabelSchema) -> N
         .join(AssessmentItem, AssessmentItem.id == AttemptItem.item_id)
         .join(Task, Task.id == AssessmentItem.task_id)
         .where(AttemptItem.attempt_id == attempt.id, AttemptItem.round == attempt.round)
-    ).tuples()
+    )
     for item, key in rows:
         if item.answer is None:
             item.score, item.correct, item.measures = 0.0, False, {}
@@ -102,7 +102,7 @@ def _graded_items(session: Session, attempt: Attempt, round_: int) -> list[gradi
             select(AttemptItem, AssessmentItem)
             .join(AssessmentItem, AssessmentItem.id == AttemptItem.item_id)
             .where(AttemptItem.attempt_id == attempt.id, AttemptItem.round == round_)
-        ).tuples()
+        )
     )
     answered = {pool.id for item, pool in rows if item.answer is not None}
     return [

@@ -65,7 +65,7 @@ def first_scores(*, session: Session, assessment_id: int) -> dict[int, float]:
             Attempt.score.is_not(None),
         )
         .order_by(Attempt.person_id, Attempt.number)
-    ).tuples()
+    )
     scores: dict[int, float] = {}
     for person_id, score in rows:
         if person_id not in scores and score is not None:
@@ -196,7 +196,7 @@ def outcomes_by(
         )
     cohorts: dict[str, list[tuple[int, Outcome | None]]] = defaultdict(list)
     weeks: dict[str, list[tuple[int, Outcome | None]]] = defaultdict(list)
-    for person_id, outcome, finished_at, cohort in session.execute(statement).tuples():
+    for person_id, outcome, finished_at, cohort in session.execute(statement):
         cohorts[cohort or "no cohort"].append((person_id, outcome))
         if finished_at is not None:
             weeks[week_of(finished_at.date())].append((person_id, outcome))

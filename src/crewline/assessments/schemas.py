@@ -147,7 +147,7 @@ class AttemptOut(BaseModel):
     number: int
     status: AttemptStatus
     round: int
-    rounds: int
+    rounds: int = 1
     started_at: datetime
     deadline_at: datetime
     finished_at: datetime | None

@@ -163,7 +163,7 @@ def review_project(*, session: Session, project_id: int, now: datetime) -> list[
         .where(ProjectMember.project_id == project_id, ProjectMember.left_at.is_(None))
         .order_by(ProjectMember.id)
         .with_for_update(of=ProjectMember)
-    ).tuples()
+    )
     changes = []
     for member, figures, worker in rows:
         current = current_tier(member, worker)
