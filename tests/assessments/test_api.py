@@ -4,6 +4,7 @@ retakes, time limits, overrides, and every refusal the issue names."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -73,7 +74,9 @@ def test_build_refuses_a_project_without_gold(factory: Factory) -> None:
         ({"time_limit_minutes": 0}, "time_limit_minutes", "greater than or equal"),
     ],
 )
-def test_build_refuses_bad_settings(w: World, change: dict, field: str, words: str) -> None:
+def test_build_refuses_bad_settings(
+    w: World, change: dict[str, Any], field: str, words: str
+) -> None:
     first, second = w.gold[0].id, w.gold[1].id
     for item in change.get("items", []):
         for name in ("task_id", "repeats_task_id"):
@@ -337,7 +340,10 @@ def test_next_round_is_refused_outside_a_trial_feedback_step(w: World) -> None:
 
 def test_consistency_is_measured_on_repeated_items(w: World) -> None:
     pairs = [{"task_id": t.id, "tags": ["domain"]} for t in w.gold[:4]]
-    repeats = [{"task_id": t.id, "repeats_task_id": o.id} for t, o in zip(w.gold[4:8], w.gold)]
+    repeats = [
+        {"task_id": t.id, "repeats_task_id": o.id}
+        for t, o in zip(w.gold[4:8], w.gold[:4], strict=True)
+    ]
     built = build(w, items=pairs + repeats, items_per_attempt=4)
     assert built["pool"] == 8
     sitting = start(w, built["id"])
