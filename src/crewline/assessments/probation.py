@@ -40,7 +40,7 @@ def after_submit(*, session: Session, assignment: Assignment, now: datetime) -> 
             ProjectMember.left_at.is_(None),
             ProjectMember.probation_left.is_not(None),
         )
-        .with_for_update()
+        .with_for_update(of=ProjectMember)  # not the joined project row
     )
     if member is None or member.probation_left is None:
         return
