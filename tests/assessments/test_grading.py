@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import scipy.stats
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crewline.annotation import AnnotationType, ValueInvalid, gold_matches, validate_value
@@ -325,6 +325,7 @@ def test_tau_equals_scipys_kendall_tau(drawn: tuple[list[int], int]) -> None:
     assert result.score == pytest.approx((expected + 1) / 2, abs=1e-12)
 
 
+@settings(deadline=None)  # the first example imports scikit-learn, which takes a second
 @given(BY_TYPE[AnnotationType.MULTI_LABEL])
 def test_multi_label_f1_equals_sklearn_on_the_binarized_item(case: Case) -> None:
     metrics = pytest.importorskip("sklearn.metrics")
