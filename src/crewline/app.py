@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crewline import __version__, logs
 from crewline.assessments import api as assessments_api
 from crewline.assessments import attempts as assessment_attempts
+from crewline.assessments import pages as assessments_pages
 from crewline.assessments import tiers as assessment_tiers
 from crewline.audit import api as audit_api
 from crewline.audit import pages as audit_pages
@@ -261,6 +262,7 @@ def create_app(
         routing_pages,
         quality_pages,
         hiring_pages,
+        assessments_pages,
     ):
         app.include_router(pages.router, include_in_schema=False)
         pages.register_navigation(app.state.navigation)
