@@ -28,7 +28,7 @@ from crewline.annotation.types import (
 )
 from crewline.people.embedding import Embedder
 from crewline.quality import inference, structured
-from crewline.quality.data import FloatArray, IntArray, LabelTable
+from crewline.quality.data import FloatArray, IntArray, LabelTable, unique_ints
 from crewline.quality.labels import ProjectLabels, codes_of
 
 
@@ -92,8 +92,8 @@ def _single(labels: ProjectLabels, schema: SingleLabelSchema, method: str) -> Co
     if not labels.size:
         empty = np.zeros(0, dtype=np.int64)
         return Consensus(empty, [], np.zeros(0), empty, method, {}, classes)
-    tasks, task_codes = np.unique(labels.task, return_inverse=True)
-    people, worker_codes = np.unique(labels.person, return_inverse=True)
+    tasks, task_codes = unique_ints(labels.task)
+    people, worker_codes = unique_ints(labels.person)
     class_code = {c: i for i, c in enumerate(classes)}
     label_codes = codes_of(labels.value, classes)
     if (label_codes < 0).any():

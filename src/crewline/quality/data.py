@@ -151,6 +151,27 @@ def _sorted_classes(labels: Sequence[Hashable]) -> tuple[Any, ...]:
     return tuple(sorted(distinct, key=str))
 
 
+def unique_ints(values: IntArray) -> tuple[IntArray, IntArray]:
+    """``np.unique(values, return_inverse=True)`` for integer ids: the sorted distinct values
+    and each value's index among them.
+
+    Ids (people, tasks) span a range about as wide as their count, so marking them in a
+    boolean array over that range and counting is linear; numpy sorts all million values
+    (0.1 s each time, and a refresh asked five times). A wide range falls back to numpy.
+    """
+    if not values.size:
+        return values.astype(np.int64), np.zeros(0, dtype=np.int64)
+    low, high = int(values.min()), int(values.max())
+    if high - low > max(4 * values.size, 1 << 16):
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return distinct.astype(np.int64), inverse.reshape(-1).astype(np.int64)
+    shifted = values - low
+    present = np.zeros(high - low + 1, dtype=np.bool_)
+    present[shifted] = True
+    rank = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present).astype(np.int64) + low, rank[shifted]
+
+
 def group_medians(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
     """The median of ``values`` in each group ``0..n_groups-1`` (nan for an empty group), from
     one sort rather than a pass per group."""

@@ -32,7 +32,7 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.stats import binom
 
-from crewline.quality.data import FloatArray, IntArray, group_medians
+from crewline.quality.data import FloatArray, IntArray, group_medians, unique_ints
 from crewline.quality.errors import QualityInputError
 
 #: Robust z-scores use the MAD scaled to a normal standard deviation.
@@ -75,7 +75,7 @@ def fast_answers(person: IntArray, seconds: FloatArray) -> list[Signal]:
     if spread <= 0:
         return []
     z = (logs - centre) / spread
-    people, codes = np.unique(person[timed], return_inverse=True)
+    people, codes = unique_ints(person[timed])
     counts = np.bincount(codes, minlength=people.size)
     scores = group_medians(codes, z, people.size)
     typical = group_medians(codes, seconds[timed], people.size)
@@ -104,7 +104,7 @@ def straight_lining(person: IntArray, label: IntArray, n_classes: int) -> list[S
     if not label.size:
         return []
     shares = np.bincount(label, minlength=n_classes) / label.size
-    people, codes = np.unique(person, return_inverse=True)
+    people, codes = unique_ints(person)
     counts = np.bincount(codes * n_classes + label, minlength=people.size * n_classes)
     counts = counts.reshape(people.size, n_classes)
     totals = counts.sum(axis=1)
@@ -156,7 +156,7 @@ def duplicate_text(
         same_task_others[np.arange(sims.shape[0]), np.arange(start, start + sims.shape[0])] = -1.0
         elsewhere = np.where(same_task, -1.0, sims).max(axis=1)
         copied[rows] = (elsewhere >= threshold) & (elsewhere > same_task_others.max(axis=1) + 0.01)
-    people, codes = np.unique(person, return_inverse=True)
+    people, codes = unique_ints(person)
     answers = np.bincount(codes, minlength=people.size)
     copies = np.bincount(codes, weights=copied.astype(np.float64), minlength=people.size)
     share = copies / np.maximum(answers, 1)
@@ -182,7 +182,7 @@ def bot_timing(person: IntArray, finished: FloatArray) -> list[Signal]:
     """Workers whose gaps between submissions (within a sitting) are machine-regular."""
     _check_lengths(person=person, finished=finished)
     keep = np.isfinite(finished)
-    people, codes = np.unique(person[keep], return_inverse=True)
+    people, codes = unique_ints(person[keep])
     order = np.lexsort((finished[keep], codes))
     codes, times = codes[order], finished[keep][order]
     gaps = np.diff(times)
@@ -231,25 +231,41 @@ def collusion(
     _check_lengths(person=person, task=task, label=label, is_gold=is_gold, gold_label=gold_label)
     if n_classes < 2 or not person.size:
         return []
-    people, codes = np.unique(person, return_inverse=True)
+    people, codes = unique_ints(person)
     n_tasks = int(task.max()) + 1
 
-    def gram(rows: npt.NDArray[np.bool_], columns: IntArray, width: int) -> FloatArray:
-        """Worker x worker counts of the columns two workers share among ``rows`` (dense:
-        one float per pair of workers on the project)."""
+    def gram(
+        rows: npt.NDArray[np.bool_], columns: IntArray, width: int, members: IntArray
+    ) -> FloatArray:
+        """Counts of the columns each two of ``members`` (worker codes) share among ``rows``
+        (dense: one float per pair of members)."""
+        index = np.full(people.size, -1, dtype=np.int64)
+        index[members] = np.arange(members.size)
+        rows = rows & (index[codes] >= 0)
         ones = np.ones(int(rows.sum()))
-        m = sparse.csr_matrix((ones, (codes[rows], columns[rows])), shape=(people.size, width))
+        m = sparse.csr_matrix(
+            (ones, (index[codes[rows]], columns[rows])), shape=(members.size, width)
+        )
         return np.asarray((m @ m.T).toarray(), dtype=np.float64)
 
-    live = ~is_gold
-    shared = gram(live, task, n_tasks)
-    agreed = gram(live, task * n_classes + label, n_tasks * n_classes)
+    # Identical wrong gold answers first: they are few, and only the pairs with two or more
+    # need the task counts, which over every pair of workers took a second at a million labels.
+    everyone = np.arange(people.size)
     wrong = is_gold & (label != gold_label)
-    together = gram(wrong, task * n_classes + label, n_tasks * n_classes)
-    upper = np.triu(np.ones_like(shared, dtype=bool), k=1)
+    together = gram(wrong, task * n_classes + label, n_tasks * n_classes, everyone)
+    first, second = np.nonzero(np.triu(together >= 2, k=1))
+    members, pair = unique_ints(np.concatenate([first, second]))
+    a_in, b_in = pair[: first.size], pair[first.size :]
+    live = ~is_gold
+    shared = gram(live, task, n_tasks, members)[a_in, b_in]
+    agreed = gram(live, task * n_classes + label, n_tasks * n_classes, members)[a_in, b_in]
     out = []
-    for a, b in zip(*np.nonzero(upper & (shared >= MIN_SHARED) & (together >= 2)), strict=True):
-        n, agree = int(shared[a, b]), int(agreed[a, b])
+    for a, b, n_shared, n_agreed in zip(
+        first.tolist(), second.tolist(), shared.tolist(), agreed.tolist(), strict=True
+    ):
+        if n_shared < MIN_SHARED:
+            continue
+        n, agree = int(n_shared), int(n_agreed)
         wrong_together = int(together[a, b])
         pa = accuracy.get(int(people[a]), 0.7)
         pb = accuracy.get(int(people[b]), 0.7)
