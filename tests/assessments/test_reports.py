@@ -98,7 +98,7 @@ def test_validity_pairs_first_scores_with_live_gold_accuracy(
         )
     )
     session.commit()
-    found = reports.predictive_validity(session=session, assessment=assessment, min_gold=20)
+    found = reports.predictive_validity(session=session, assessment=assessment, min_tasks=20)
     assert found.graded == 41 and len(found.pairs) == 40
     assert found.gold is not None
     expected = stats.spearmanr(scores, live).statistic

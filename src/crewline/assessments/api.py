@@ -145,14 +145,14 @@ def read_validity(
     assessment_id: Id,
     session: SessionDep,
     caller: Reader,
-    min_gold: Annotated[int, Query(ge=1, le=10_000)] = 20,
+    min_tasks: Annotated[int, Query(ge=1, le=100_000)] = 20,
     required_yield: Annotated[float | None, Query(gt=0, le=1)] = None,
 ) -> object:
     """Do scores predict live work? Spearman with CI against live gold accuracy and
     reliability, calibration by score band, and the pass mark that would have done best."""
     assessment = builder.get_or_404(session=session, assessment_id=assessment_id)
     return reports.predictive_validity(
-        session=session, assessment=assessment, min_gold=min_gold, required_yield=required_yield
+        session=session, assessment=assessment, min_tasks=min_tasks, required_yield=required_yield
     )
 
 

@@ -1,12 +1,13 @@
 """What the assessment figures say: predictive validity, and outcomes per cohort and week.
 
 Predictive validity pairs each person's assessment score with the same person's live figures
-on the assessment's project, as the quality engine last computed them: gold accuracy (Beta
-posterior mean, so three lucky answers do not read as 100%) once they have seen at least
-``min_gold`` gold tasks, and reliability (the truth-inference model's estimate of their
-accuracy, or agreement with consensus where the model has none). The score used is the
-person's first graded attempt: that is the score a hiring decision was made on, and a later
-retake would be taken after training that the live figure already reflects.
+on the assessment's project, as the quality engine last computed them, once they have done at
+least ``min_tasks`` live tasks there: gold accuracy (the Beta posterior mean, so three lucky
+answers do not read as 100%; left out for someone who has seen no gold) and reliability (the
+truth-inference model's estimate of their accuracy, or agreement with consensus where the
+model has none). The score used is the person's first graded attempt: that is the score a
+hiring decision was made on, and a later retake would be taken after training that the live
+figure already reflects.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Pair:
     score: float
     gold_accuracy: float | None
     reliability: float | None
+    tasks: int
     gold_seen: int
 
 
@@ -43,7 +45,7 @@ class Validity:
     """Does the assessment predict live work? Correlations, calibration, a recommended mark."""
 
     assessment_id: int
-    min_gold: int
+    min_tasks: int
     graded: int
     pairs: list[Pair]
     gold: validity.Correlation | None
@@ -77,7 +79,7 @@ def predictive_validity(
     *,
     session: Session,
     assessment: Assessment,
-    min_gold: int = 20,
+    min_tasks: int = 20,
     required_yield: float | None = None,
 ) -> Validity:
     """Correlate first-attempt scores with live gold accuracy and reliability on the project.
@@ -100,14 +102,15 @@ def predictive_validity(
         Pair(
             person_id=person_id,
             score=score,
-            gold_accuracy=figures.gold_accuracy,
+            gold_accuracy=figures.gold_accuracy if figures.gold_seen else None,
             reliability=figures.model_accuracy
             if figures.model_accuracy is not None
             else figures.consensus_agreement,
+            tasks=figures.labels,
             gold_seen=figures.gold_seen,
         )
         for person_id, score in scores.items()
-        if (figures := live.get(person_id)) is not None and figures.gold_seen >= min_gold
+        if (figures := live.get(person_id)) is not None and figures.labels >= min_tasks
     ]
     with_gold = [p for p in pairs if p.gold_accuracy is not None]
     x = np.array([p.score for p in with_gold], dtype=float)
@@ -121,7 +124,7 @@ def predictive_validity(
     admitted = y[x >= assessment.pass_score - 1e-9] if x.size else y
     return Validity(
         assessment_id=assessment.id,
-        min_gold=min_gold,
+        min_tasks=min_tasks,
         graded=len(scores),
         pairs=pairs,
         gold=validity.spearman(x, y),

@@ -39,6 +39,7 @@ from crewline.auth.models import User
 from crewline.auth.roles import Role
 from crewline.auth.schemas import UserCreate
 from crewline.db import utcnow
+from crewline.demo import assessments as demo_assessments
 from crewline.demo import hiring as demo_hiring
 from crewline.demo import projects as demo_projects
 from crewline.demo import vocab
@@ -265,6 +266,7 @@ def build(
         + len(demo_projects.PROJECTS)
         + demo_work.PROGRESS_UNITS
         + len(demo_projects.PROJECTS)
+        + demo_assessments.PROGRESS_UNITS
     )
     try:
         b.fakers = make_fakers(b.rng)
@@ -308,6 +310,15 @@ def build(
             progress=b.progress,
         )
         held = measure_quality(b, demos)
+        assessed = demo_assessments.simulate(
+            session=b.session,
+            actor=b.actor,
+            rng=b.rng,
+            demos=demos,
+            history=history,
+            now=b.now,
+            advance=b.progress.advance,
+        )
     finally:
         b.progress.stop()
     kinds = Counter(o.kind for o in organizations.values())
@@ -329,6 +340,8 @@ def build(
         "gold tasks": history.gold_tasks,
         "annotations": history.submitted,
         "held below the gold bar": held,
+        "assessments": assessed.assessments,
+        "assessment attempts": assessed.attempts,
     }
     return DemoSummary(seconds=time.perf_counter() - started, counts=counts)
 

@@ -646,9 +646,9 @@ class _Simulation:
         chance = profile.accuracy * EASE[work.kind] * (EDGE_EASE if item.edge else 1.0)
         right = self.rnd.random() < chance
         return (
-            _good_answer(self.rnd, work.schema, item)
+            good_answer(self.rnd, work.schema, item)
             if right
-            else _mistake(self.rnd, work.schema, item)
+            else mistake(self.rnd, work.schema, item)
         )
 
 
@@ -671,7 +671,7 @@ def _pick_gold(rnd: Random, items: list[Item], count: int) -> set[int]:
 # --- answers by annotation type ---------------------------------------------------------------
 
 
-def _good_answer(rnd: Random, schema: LabelSchema, item: Item) -> Any:
+def good_answer(rnd: Random, schema: LabelSchema, item: Item) -> Any:
     """The true answer as a worker would give it: boxes drawn by hand, reasons in own words."""
     truth = copy.deepcopy(item.truth)
     match schema:
@@ -685,7 +685,7 @@ def _good_answer(rnd: Random, schema: LabelSchema, item: Item) -> Any:
             return truth
 
 
-def _mistake(rnd: Random, schema: LabelSchema, item: Item) -> Any:
+def mistake(rnd: Random, schema: LabelSchema, item: Item) -> Any:
     """A plausible wrong answer: a neighbouring label, a shifted span, a loose box, ..."""
     truth = copy.deepcopy(item.truth)
     match schema:
