@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -180,6 +180,41 @@ def test_a_trial_shows_feedback_then_round_two(
             select(Attempt).where(Attempt.assessment_id == assessment_id)
         ).one()
         assert attempt.round == 2 and attempt.learning is not None
+    assert console_errors == []
+
+
+def test_the_countdown_warns_at_five_and_one_minutes_then_hands_in(
+    site: Site, page: Page, console_errors: list[str]
+) -> None:
+    w, assessment_id = _world(
+        site, name="Sentiment countdown", items_per_attempt=2, time_limit_minutes=10
+    )
+    # The page's clock moves only when the test moves it (the server's runs as usual).
+    now = datetime.now(UTC)
+    page.clock.install(time=now)
+    page.clock.pause_at(now + timedelta(seconds=1))
+    _start(page, w, "Sentiment countdown")
+    expect(page.locator("#sit-progress")).to_have_text("Item 1 of 2")
+    page.keyboard.press(str(LABELS.index(_key(page)) + 1))
+    page.keyboard.press("Enter")
+    expect(page.locator("#sit-answered")).to_have_text("1 of 2 answered")
+
+    status = page.locator("#ws-status")
+    page.clock.fast_forward("05:00")
+    expect(status).to_have_text("5 minutes left.")
+    expect(page.get_by_role("timer")).to_have_text(re.compile(r"^[45]:\d\d$"))
+    page.clock.fast_forward("04:00")
+    expect(status).to_have_text("1 minute left.")
+    page.clock.fast_forward("01:00")  # time is up: the page hands in what was saved
+
+    result = page.locator("#sit-result")
+    expect(result).to_contain_text("Score: 50 %")
+    expect(result.locator(".status")).to_have_text("failed")
+    with site.sessions() as session:
+        attempt = session.scalars(
+            select(Attempt).where(Attempt.assessment_id == assessment_id)
+        ).one()
+        assert attempt.status is AttemptStatus.finished and attempt.score == pytest.approx(0.5)
     assert console_errors == []
 
 

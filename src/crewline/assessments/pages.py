@@ -12,7 +12,8 @@ signed-in user as the actor.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from random import SystemRandom
 from typing import Annotated, Any
 
@@ -95,8 +96,8 @@ def register_navigation(nav: Navigation) -> None:
     nav.add("Assessments", "/my/assessments", {Role.candidate, Role.worker}, order=15)
 
 
-def _options(values: Any) -> list[tuple[str, str]]:
-    return [(str(v.value), str(v.value).replace("_", " ")) for v in values]
+def _options(values: type[StrEnum]) -> list[tuple[str, str]]:
+    return [(v.value, v.value.replace("_", " ")) for v in values]
 
 
 # --- candidates and workers --------------------------------------------------------------------
@@ -176,6 +177,8 @@ def sitting(request: Request, attempt_id: Id, session: SessionDep, caller: Taker
             "attempt": attempt,
             "assessment": assessment,
             "rounds": attempts.rounds_of(assessment),
+            # the idle cut-off of the active time measured per item, as in the workspace
+            "page_data": {"idle-seconds": request.app.state.settings.idle_seconds},
         },
         principal=caller,
     )
@@ -271,7 +274,7 @@ def overview(request: Request, session: SessionDep, caller: Reader) -> Response:
 # --- staff: one assessment ---------------------------------------------------------------------
 
 
-def _choice(value: str | None, allowed: Any) -> str | None:
+def _choice(value: str | None, allowed: type[StrEnum]) -> str | None:
     return value if value in {v.value for v in allowed} else None
 
 
@@ -283,7 +286,7 @@ def detail(request: Request, assessment_id: Id, session: SessionDep, caller: Rea
     params = request.query_params
     page = page_request(request, sorts=ATTEMPT_SORTS, default_sort="started")
     if "dir" not in params:
-        page = type(page)(page=page.page, per_page=page.per_page, sort=page.sort, direction="desc")
+        page = replace(page, direction="desc")
     status = _choice(params.get("status"), AttemptStatus)
     outcome = _choice(params.get("outcome"), Outcome)
     query_text = (params.get("q") or "").strip()[:200]

@@ -1193,7 +1193,6 @@ function renderMarkdown(source) {
 }
 
 export {
-  $, el, svgEl, setAttrs, uid, kbd, say, clearAlert, showProblem, clock, localTime,
-  ApiError, request, withRetry, showError, timer, bindKeys, keyIndex,
-  choice, content, labelClass, labelBar, WIDGETS, renderMarkdown,
+  $, el, say, clearAlert, showProblem, clock, localTime,
+  ApiError, request, withRetry, showError, timer, bindKeys, WIDGETS, renderMarkdown,
 };
