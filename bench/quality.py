@@ -9,7 +9,8 @@ drawn around an accuracy, tasks draw a class from the prior):
   accuracy against the truth.
 * **GLAD and MACE** against crowd-kit at 100,000 labels, and ours alone at 1,000,000.
 * **Other shapes** (3 workers per task, 20 classes, unbalanced classes, a third adversarial,
-  a third spamming): accuracy of every method beside crowd-kit's counterpart.
+  a third spamming): accuracy of every method beside crowd-kit's counterpart, each drawn
+  with five seeds (mean, spread and how often ours is lower).
 * **Dynamic overlap**: labels used and accuracy, fixed overlap against asking for more only
   while the consensus is unsure.
 * **Refresh at 1,000,000 annotations** (``quality.refresh.refresh_project``) on SQLite and
@@ -19,6 +20,7 @@ Run from the repository root (crowd-kit comes with ``pip install -e ".[bench]"``
 
     .venv/bin/python bench/quality.py --quick      # small sizes, a minute
     .venv/bin/python bench/quality.py              # the issue-5 configuration
+    .venv/bin/python bench/quality.py --part refresh   # one part, merged into the JSON
 """
 
 from __future__ import annotations
@@ -281,6 +283,7 @@ def refresh_at_scale(kind: str, tasks: int, overlap: int, workers: int) -> dict[
                 )
                 return time.perf_counter() - start, result
 
+        loads = [round(x, 2) for x in os.getloadavg()]
         cold, result = timed()
         warm = []
         for round_ in range(2):
@@ -302,6 +305,7 @@ def refresh_at_scale(kind: str, tasks: int, overlap: int, workers: int) -> dict[
             "warm_new_labels": WARM_TASKS * overlap,
             "warm_rows_written": written,
             "target_s": 10.0,
+            "loadavg_before_refreshes": loads,
             "pass": cold < 10.0 and max(warm) < 10.0,
             "last": {k: v for k, v in asdict(result).items() if k != "seconds"},
         }
@@ -412,6 +416,62 @@ class _LabelWorld:
 NAMES = ["positive", "neutral", "negative"]
 
 
+# --- other shapes ----------------------------------------------------------------------------
+
+#: Added to each shape's own seed: the accuracy of every cell is the mean over these draws.
+SEEDS = (0, 100, 200, 300, 400)
+
+
+def shapes(n: int, offset: int) -> dict[str, tuple[np.ndarray, ...]]:
+    """The five other shapes, drawn with each shape's seed plus ``offset`` (0: the first run's
+    data)."""
+    zipf = 1 / np.arange(1, 6) ** 1.5
+    return {
+        "3 workers per task": generate(3 + offset, tasks=n, overlap=3, workers=100, classes=5),
+        "20 classes": generate(4 + offset, tasks=n, overlap=5, workers=100, classes=20),
+        "unbalanced classes": generate(
+            5 + offset, tasks=n, overlap=5, workers=100, classes=5, prior=zipf / zipf.sum()
+        ),
+        "a third adversarial": generate(
+            6 + offset, tasks=n, overlap=5, workers=100, classes=5, adversarial=0.33
+        ),
+        "a third spamming": generate(
+            7 + offset, tasks=n, overlap=5, workers=100, classes=5, spammers=0.33
+        ),
+    }
+
+
+def summarise_shapes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per shape and method: mean and standard deviation of ours and crowd-kit's accuracy over
+    the seeds, the mean difference, and on how many seeds ours was lower."""
+    out = []
+    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        cells.setdefault((row["data"], row["method"]), []).append(row)
+    for (name, method), runs in cells.items():
+        ours_acc = np.array([r["ours_accuracy"] for r in runs])
+        theirs = np.array([r["crowdkit_accuracy"] for r in runs])
+        diff = ours_acc - theirs
+        out.append(
+            {
+                "data": name,
+                "method": method,
+                "seeds": len(runs),
+                "ours_mean": round(float(ours_acc.mean()), 5),
+                "ours_sd": round(float(ours_acc.std(ddof=1)) if len(runs) > 1 else 0.0, 5),
+                "crowdkit_mean": round(float(theirs.mean()), 5),
+                "crowdkit_sd": round(float(theirs.std(ddof=1)) if len(runs) > 1 else 0.0, 5),
+                "mean_diff_pp": round(float(diff.mean()) * 100, 3),
+                "min_diff_pp": round(float(diff.min()) * 100, 3),
+                "max_diff_pp": round(float(diff.max()) * 100, 3),
+                "seeds_lower": int((diff < 0).sum()),
+                "ours_s_median": statistics.median(r["ours_s"] for r in runs),
+                "crowdkit_s_median": statistics.median(r["crowdkit_s"] for r in runs),
+            }
+        )
+    return out
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -435,58 +495,69 @@ def machine() -> dict[str, Any]:
     return info
 
 
+PARTS = ("inference", "shapes", "overlap", "refresh")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both", "none"])
     parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--part",
+        choices=PARTS,
+        action="append",
+        help="run only these parts (repeatable); their figures replace the same keys in --json, "
+        "the others are kept, and each part records its own machine state",
+    )
     args = parser.parse_args(argv)
+    parts = args.part or list(PARTS)
     scale = 0.02 if args.quick else 1.0
     big = max(2000, int(100_000 * scale))
     report: dict[str, Any] = {"machine": machine(), "quick": args.quick}
+    if args.part and args.json.exists():
+        report = {**json.loads(args.json.read_text()), "quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="crewline-quality-") as tmp_name:
         tmp = Path(tmp_name)
-        console.rule("Dawid-Skene, 1,000,000 labels")
-        million = generate(1, tasks=big, overlap=10, workers=2000, classes=5)
-        report["dawid_skene_1m"] = head_to_head(tmp, "ds-1m", million, ["dawid-skene"], 3)
-        console.rule("GLAD and MACE, 100,000 labels")
-        hundred_k = generate(2, tasks=big // 10, overlap=10, workers=2000, classes=5)
-        report["glad_mace_100k"] = head_to_head(tmp, "gm-100k", hundred_k, ["glad", "mace"], 3)
-        console.rule("GLAD and MACE alone, 1,000,000 labels")
-        path = tmp / "ds-1m.csv"
-        report["glad_mace_1m"] = [
-            {"method": m, **{k: v for k, v in ours(path, m, million[3], 1).items() if k != "runs"}}
-            for m in ("glad", "mace")
-        ]
-        console.print(report["glad_mace_1m"])
-        console.rule("Other shapes")
-        n = max(600, int(3000 * scale * 10)) if args.quick else 3000
-        zipf = 1 / np.arange(1, 6) ** 1.5
-        shapes = {
-            "3 workers per task": generate(3, tasks=n, overlap=3, workers=100, classes=5),
-            "20 classes": generate(4, tasks=n, overlap=5, workers=100, classes=20),
-            "unbalanced classes": generate(
-                5, tasks=n, overlap=5, workers=100, classes=5, prior=zipf / zipf.sum()
-            ),
-            "a third adversarial": generate(
-                6, tasks=n, overlap=5, workers=100, classes=5, adversarial=0.33
-            ),
-            "a third spamming": generate(
-                7, tasks=n, overlap=5, workers=100, classes=5, spammers=0.33
-            ),
-        }
-        report["shapes"] = []
-        for name, data in shapes.items():
-            report["shapes"] += head_to_head(tmp, name, data, list(CROWDKIT), 1)
-    console.rule("Dynamic overlap")
-    report["dynamic_overlap"] = dynamic_overlap(8, max(1000, int(20_000 * scale)))
-    report["refresh"] = []
-    kinds = (
-        ["sqlite", "postgresql"] if args.db == "both" else [] if args.db == "none" else [args.db]
-    )
-    for kind in kinds:
-        console.rule(f"Refresh, {kind}")
-        report["refresh"].append(refresh_at_scale(kind, big, 10, 2000 if not args.quick else 200))
+        if "inference" in parts:
+            report["machine_inference"] = machine()
+            console.rule("Dawid-Skene, 1,000,000 labels")
+            million = generate(1, tasks=big, overlap=10, workers=2000, classes=5)
+            report["dawid_skene_1m"] = head_to_head(tmp, "ds-1m", million, ["dawid-skene"], 3)
+            console.rule("GLAD and MACE, 100,000 labels")
+            hundred_k = generate(2, tasks=big // 10, overlap=10, workers=2000, classes=5)
+            report["glad_mace_100k"] = head_to_head(tmp, "gm-100k", hundred_k, ["glad", "mace"], 3)
+            console.rule("GLAD and MACE alone, 1,000,000 labels")
+            path = tmp / "ds-1m.csv"
+            report["glad_mace_1m"] = [
+                {
+                    "method": m,
+                    **{k: v for k, v in ours(path, m, million[3], 1).items() if k != "runs"},
+                }
+                for m in ("glad", "mace")
+            ]
+            console.print(report["glad_mace_1m"])
+        if "shapes" in parts:
+            report["machine_shapes"] = machine()
+            console.rule(f"Other shapes, {len(SEEDS)} seeds")
+            n = max(600, int(3000 * scale * 10)) if args.quick else 3000
+            report["shapes"] = []
+            for offset in SEEDS:
+                for name, data in shapes(n, offset).items():
+                    rows = head_to_head(tmp, name, data, list(CROWDKIT), 1)
+                    report["shapes"] += [{**row, "seed_offset": offset} for row in rows]
+            report["shapes_summary"] = summarise_shapes(report["shapes"])
+    if "overlap" in parts:
+        console.rule("Dynamic overlap")
+        report["dynamic_overlap"] = dynamic_overlap(8, max(1000, int(20_000 * scale)))
+    if "refresh" in parts:
+        report["machine_refresh"] = machine()
+        report["refresh"] = []
+        kinds = {"both": ["sqlite", "postgresql"], "none": []}.get(args.db, [args.db])
+        for kind in kinds:
+            console.rule(f"Refresh, {kind}")
+            workers = 2000 if not args.quick else 200
+            report["refresh"].append(refresh_at_scale(kind, big, 10, workers))
     args.json.write_text(json.dumps(report, indent=2, default=str))
     show(report)
 
@@ -505,9 +576,17 @@ def show(report: dict[str, Any]) -> None:
     table = Table(title="Truth inference against crowd-kit")
     for column in columns:
         table.add_column(column)
-    for row in report["dawid_skene_1m"] + report["glad_mace_100k"] + report["shapes"]:
+    for row in report.get("dawid_skene_1m", []) + report.get("glad_mace_100k", []):
         table.add_row(*(str(row[c]) for c in columns))
     console.print(table)
+    summary = Table(title=f"Other shapes, mean accuracy over {len(SEEDS)} seeds")
+    names = ["data", "method", "ours_mean", "ours_sd", "crowdkit_mean", "crowdkit_sd"]
+    names += ["mean_diff_pp", "min_diff_pp", "seeds_lower"]
+    for column in names:
+        summary.add_column(column)
+    for row in report.get("shapes_summary", []):
+        summary.add_row(*(str(row[c]) for c in names))
+    console.print(summary)
 
 
 if __name__ == "__main__":

@@ -137,8 +137,9 @@ def read_labels(path: Path, *, numeric: bool = False) -> LabelTable:
     keep &= ~label_empty
     if not keep.any():
         raise QualityInputError(f"{path.name} has no labels")
-    chosen = pa.array(np.flatnonzero(keep))
-    task, worker, label = (pc.take(c, chosen) for c in (task, worker, label))
+    if not keep.all():
+        chosen = pa.array(np.flatnonzero(keep))
+        task, worker, label = (pc.take(c, chosen) for c in (task, worker, label))
     task_codes, tasks = _codes(task)
     worker_codes, workers = _codes(worker)
     if numeric:

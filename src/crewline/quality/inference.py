@@ -22,8 +22,10 @@ method          model
 its known class in every E-step, so it informs the workers' parameters and is returned as the
 answer with confidence 1. **Smoothing** (a pseudo-count on every parameter) keeps a worker
 with a few labels from getting probabilities of exactly 0 or 1, which would let one label veto
-a task. EM stops when the log-likelihood improves by less than ``tol`` (relative) or after
-``max_iter`` iterations; ``converged`` says which.
+a task. EM stops when the log-likelihood *per label* improves by less than ``tol`` (crowd-kit's
+rule and its default, 1e-5: a million labels then take 6 Dawid-Skene iterations instead of the
+17 a relative 1e-7 took, with the same answers to within a task in 20,000) or after ``max_iter``
+iterations; ``converged`` says which.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ from crewline.quality.errors import QualityInputError
 METHODS = ("mv", "wmv", "dawid-skene", "one-coin", "glad", "mace")
 #: Pseudo-count added to every confusion-matrix cell, accuracy and class prior.
 SMOOTHING = 0.01
-#: Relative change of the log-likelihood under which EM has converged.
-TOL = 1e-7
+#: Change of the mean log-likelihood per label under which EM has converged (crowd-kit's).
+TOL = 1e-5
 MAX_ITER = 200
 
 
@@ -239,7 +241,7 @@ def _em(
         log_prior, scores = m_step(posterior)
         posterior, loglik = _e_step(log_prior, scores)
         posterior = _clamp(posterior, gold_tasks, gold_classes)
-        if abs(loglik - previous) <= tol * max(1.0, abs(loglik)):
+        if abs(loglik - previous) <= tol * table.n_labels:
             return posterior, iteration, True
         previous = loglik
     return posterior, max_iter, False
