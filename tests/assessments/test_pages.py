@@ -253,6 +253,7 @@ def test_validity_says_plainly_when_there_are_too_few_pairs(factory: Factory, w:
     browser = factory.browser(factory.user(Role.ops_manager))
     page = browser.get(f"/assessments/{assessment_id}/validity").text
     assert "Not enough live work yet" in page and "chart-calibration" not in page
+    assert "at least 20 live tasks" in page
     assert "Plotly.newPlot" not in page
     typo = browser.get(f"/assessments/{assessment_id}/validity?required_yield=lots").text
     assert "is not a number" in typo and 'aria-invalid="true"' in typo
