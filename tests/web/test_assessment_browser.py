@@ -167,6 +167,7 @@ def test_a_trial_shows_feedback_then_round_two(
     expect(page.get_by_role("heading", name="Feedback on round 1")).to_be_visible()
     expect(feedback).to_contain_text("You got 3 of 3 items right in round 1")
     expect(feedback.locator("li")).to_have_count(3)
+    expect(page.get_by_role("status")).to_have_text(re.compile("read the feedback"))
     expect(page.get_by_role("timer")).to_be_hidden()
     page.get_by_role("button", name="Start round 2").click()
 
@@ -174,6 +175,7 @@ def test_a_trial_shows_feedback_then_round_two(
     _answer_round(page, 3, round_="Round 2 of 2")
     result = page.locator("#sit-result")
     expect(result).to_contain_text("Round 1: 100 %; round 2: 100 %.")
+    expect(result).not_to_contain_text("null")
     expect(result.locator(".status")).to_have_text("passed")
     with site.sessions() as session:
         attempt = session.scalars(

@@ -38,6 +38,7 @@ function load(next) {
   const { attempt } = next;
   for (const id of ["sit-item", "sit-feedback", "sit-result"]) $(id).hidden = true;
   $("sit-timer").hidden = attempt.status !== "in_progress";
+  $("sit-help").hidden = attempt.status !== "in_progress";
   current = null;
   timer.stop();
   if (attempt.status === "in_progress") startRound(next);
@@ -135,6 +136,7 @@ function showFeedback(next) {
     ),
   );
   $("sit-feedback").focus();
+  say("Round 1 handed in: read the feedback, then start round 2.");
 }
 
 const DIMENSIONS = [
@@ -172,7 +174,7 @@ function showResult(next) {
     const { first, second } = attempt.learning;
     body.push(el("p", {}, `Round 1: ${percent(first)}; round 2: ${percent(second)}.`));
   }
-  $("sit-result-body").replaceChildren(...body);
+  $("sit-result-body").replaceChildren(...body.filter(Boolean));
   $("sit-result").hidden = false;
   $("sit-result").focus();
   say(attempt.outcome ? `Finished: ${attempt.outcome}.` : "Finished.");
