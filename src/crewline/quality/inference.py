@@ -23,9 +23,9 @@ its known class in every E-step, so it informs the workers' parameters and is re
 answer with confidence 1. **Smoothing** (a pseudo-count on every parameter) keeps a worker
 with a few labels from getting probabilities of exactly 0 or 1, which would let one label veto
 a task. EM stops when the log-likelihood *per label* improves by less than ``tol`` (crowd-kit's
-rule and its default, 1e-5: a million labels then take 6 Dawid-Skene iterations instead of the
-17 a relative 1e-7 took, with the same answers to within a task in 20,000) or after ``max_iter``
-iterations; ``converged`` says which.
+rule and its default, 1e-5: a million labels then take 5 Dawid-Skene iterations instead of the
+17 a relative 1e-7 took, and the benchmark's accuracy moved from 99.553 % to 99.556 %) or after
+``max_iter`` iterations; ``converged`` says which.
 """
 
 from __future__ import annotations
