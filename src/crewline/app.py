@@ -272,5 +272,6 @@ def create_app(
     projects_pages.register_panels(app.state.person_panels)
     quality_pages.register_panels(app.state.person_panels)
     hiring_pages.register_panels(app.state.person_panels)
+    assessments_pages.register_panels(app.state.person_panels)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

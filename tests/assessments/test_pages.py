@@ -298,3 +298,79 @@ def test_validity_draws_calibration_and_recommends_a_mark(
     assert "1.00" in page  # a perfectly monotone relation: rho = 1
     assert 'value="50"' in page and "Recommended" in page
     assert "Not enough live work yet" not in page
+
+
+# --- building from the page, and the person page -----------------------------------------------
+
+
+def build_form(w: World, **changes: str) -> dict[str, str]:
+    return {
+        "project_id": str(w.project.id),
+        "name": "Built on the page",
+        "kind": "trial",
+        "time_limit_minutes": "20",
+        "items_per_attempt": "4",
+        "pass_percent": "80",
+        "training_percent": "70",
+        "max_attempts": "2",
+        "retake_after_days": "7",
+        **changes,
+    }
+
+
+def test_recruiters_build_an_assessment_from_the_overview(factory: Factory, w: World) -> None:
+    browser = factory.browser(factory.user(Role.recruiter))
+    page = browser.get("/assessments").text
+    assert "Build an assessment" in page and f"({len(w.gold)} gold)" in page
+    response = browser.post(
+        "/assessments",
+        data={**build_form(w), "paid": "true", "csrf_token": csrf_of(page)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    built = w.staff.get(response.headers["location"].replace("/assessments", "/api/v1/assessments"))
+    body = built.json()
+    assert (body["kind"], body["pool"], body["pass_score"], body["training_score"]) == (
+        "trial",
+        len(w.gold),
+        0.8,
+        0.7,
+    )
+    assert body["paid"] is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"pass_percent": "eighty"}, "pass_percent"),
+        ({"pass_percent": "120"}, "between 0 and 100"),
+        ({"training_percent": "90"}, "training_score"),
+        ({"items_per_attempt": "50"}, "only 12"),
+        ({"kind": "quiz"}, "kind"),
+    ],
+)
+def test_the_build_form_names_what_is_wrong(
+    factory: Factory, w: World, changes: dict[str, str], words: str
+) -> None:
+    browser = factory.browser(factory.user(Role.ops_manager))
+    token = csrf_of(browser.get("/assessments").text)
+    response = browser.post("/assessments", data={**build_form(w, **changes), "csrf_token": token})
+    assert response.status_code == 422 and words in response.text
+
+
+def test_reviewers_see_no_build_form_and_may_not_build(factory: Factory, w: World) -> None:
+    browser = factory.browser(factory.user(Role.reviewer))
+    page = browser.get("/assessments").text
+    assert "Build an assessment" not in page
+    response = browser.post("/assessments", data={**build_form(w), "csrf_token": csrf_of(page)})
+    assert response.status_code == 403
+
+
+def test_the_person_page_lists_attempts_and_tier_changes(factory: Factory, w: World) -> None:
+    built = build(w, items_per_attempt=5)
+    sitting = start(w, built["id"])
+    answer_all(w, sitting, right=5)
+    finish(w, sitting)
+    page = factory.browser(factory.user(Role.recruiter)).get(f"/people/{w.candidate.id}").text
+    assert "Assessments and tiers" in page and "Sentiment qualification" in page
+    assert "scored 100%" in page

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -30,9 +29,11 @@ from crewline.assessments.models import (
     AssessmentStatus,
     Attempt,
     AttemptStatus,
+    Kind,
     Outcome,
+    TierChange,
 )
-from crewline.assessments.schemas import OutcomeOverride
+from crewline.assessments.schemas import AssessmentCreate, OutcomeOverride
 from crewline.assessments.validity import MIN_PAIRS, Band
 from crewline.auth.deps import Principal, SessionDep, require
 from crewline.auth.roles import STAFF, Role
@@ -41,8 +42,11 @@ from crewline.errors import InvalidInput, NotFound, PermissionDenied
 from crewline.hiring.api import portal_url
 from crewline.people import service as people
 from crewline.people.models import Person
+from crewline.people.pages import PersonPanel, PersonPanels
 from crewline.projects import service as projects
+from crewline.tasks.models import Task
 from crewline.validation import Id
+from crewline.web.forms import parse_form
 from crewline.web.navigation import Navigation
 from crewline.web.tables import Column, SortKey, page_request, paginate
 from crewline.web.templating import render
@@ -94,6 +98,40 @@ def register_navigation(nav: Navigation) -> None:
     """Staff read every assessment; candidates and workers see the ones they may take."""
     nav.add("Assessments", "/assessments", set(STAFF), order=35)
     nav.add("Assessments", "/my/assessments", {Role.candidate, Role.worker}, order=15)
+
+
+def register_panels(panels: PersonPanels) -> None:
+    """A person's assessment attempts and tier changes on their person page (staff only)."""
+    panels.add(PersonPanel(title="Assessments and tiers", render=_person_panel, order=16))
+
+
+def _person_panel(
+    session: Session, principal: Principal, person: Person
+) -> tuple[str, dict[str, Any]] | None:
+    if principal.role not in STAFF:
+        return None
+    sat = list(
+        session.execute(
+            select(Attempt, Assessment.name)
+            .join(Assessment, Assessment.id == Attempt.assessment_id)
+            .where(Attempt.person_id == person.id)
+            .order_by(Attempt.started_at.desc())
+        )
+    )
+    changes = list(
+        session.scalars(
+            select(TierChange)
+            .where(TierChange.person_id == person.id)
+            .order_by(TierChange.at.desc(), TierChange.id.desc())
+        )
+    )
+    if not sat and not changes:
+        return None
+    return "assessments/_person.html", {
+        "attempts": sat,
+        "changes": changes,
+        "projects": _project_names(session),
+    }
 
 
 def _options(values: type[StrEnum]) -> list[tuple[str, str]]:
@@ -249,17 +287,33 @@ def _weekly_figure(weeks: Sequence[reports.OutcomeRow]) -> dict[str, Any]:
     }
 
 
+def _gold_counts(session: Session) -> dict[int, int]:
+    """Gold tasks with an answer per project: what an assessment can be built from."""
+    rows = session.execute(
+        select(Task.project_id, func.count())
+        .where(Task.is_gold.is_(True), Task.gold_answer.is_not(None))
+        .group_by(Task.project_id)
+    )
+    return {project_id: count for project_id, count in rows}
+
+
 @router.get("/assessments")
 def overview(request: Request, session: SessionDep, caller: Reader) -> Response:
-    """Every assessment with its pool and pass rate; outcomes per cohort and per week."""
+    """Every assessment with its pool and pass rate; outcomes per cohort and per week; for
+    recruiters and ops, a form that builds a new one from a project's gold tasks."""
     found = builder.list_assessments(session=session)
     cohorts, weeks = reports.outcomes_by(session=session)
+    names = _project_names(session)
+    gold = _gold_counts(session)
     return render(
         request,
         "assessments/overview.html",
         {
+            "may_build": caller.role in DECIDERS,
+            "buildable": [(pid, f"{names[pid]} ({n} gold)") for pid, n in gold.items()],
+            "kinds": _options(Kind),
             "assessments": found,
-            "projects": _project_names(session),
+            "projects": names,
             "pools": builder.pool_sizes(session=session, assessment_ids=[a.id for a in found]),
             "tallies": _tallies(session),
             "empty": Tally(),
@@ -269,6 +323,55 @@ def overview(request: Request, session: SessionDep, caller: Reader) -> Response:
         },
         principal=caller,
     )
+
+
+@router.post("/assessments")
+def build(
+    request: Request,
+    session: SessionDep,
+    caller: Decider,
+    project_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    name: Annotated[str, Form(max_length=200)],
+    kind: Annotated[str, Form(max_length=20)],
+    time_limit_minutes: Annotated[str, Form(max_length=5)],
+    items_per_attempt: Annotated[str, Form(max_length=5)],
+    pass_percent: Annotated[str, Form(max_length=6)],
+    training_percent: Annotated[str, Form(max_length=6)] = "",
+    max_attempts: Annotated[str, Form(max_length=3)] = "1",
+    retake_after_days: Annotated[str, Form(max_length=4)] = "0",
+    paid: Annotated[bool, Form()] = False,
+) -> Response:
+    """Build an assessment from every gold task of a project (tagged from the tasks' own tags),
+    then show it. Marks are typed in percent."""
+    data = parse_form(
+        AssessmentCreate,
+        {
+            "name": name,
+            "kind": kind,
+            "time_limit_minutes": time_limit_minutes,
+            "items_per_attempt": items_per_attempt,
+            "pass_score": _share(pass_percent, "pass_percent"),
+            "training_score": _share(training_percent, "training_percent")
+            if training_percent.strip()
+            else None,
+            "max_attempts": max_attempts,
+            "retake_after_days": retake_after_days,
+            "paid": paid,
+        },
+    )
+    made = builder.do_create(session=session, actor=caller.actor, project_id=project_id, data=data)
+    return RedirectResponse(f"/assessments/{made.id}", status_code=303)
+
+
+def _share(percent: str, field: str) -> float:
+    """A mark typed in percent (``80`` or ``80.5``), as a share; refused unless in 0-100."""
+    try:
+        value = float(percent)
+    except ValueError:
+        raise InvalidInput(field, "give the mark in percent, such as 80") from None
+    if not 0 <= value <= 100:
+        raise InvalidInput(field, "must lie between 0 and 100 percent")
+    return value / 100
 
 
 # --- staff: one assessment ---------------------------------------------------------------------
@@ -365,11 +468,7 @@ def override(
     attempt = attempts.get_or_404(session=session, attempt_id=attempt_id)
     if attempt.assessment_id != assessment_id:
         raise NotFound(f"attempt {attempt_id} is not an attempt at assessment {assessment_id}")
-    try:
-        data = OutcomeOverride.model_validate({"outcome": outcome, "reason": reason})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(str(first["loc"][0]), first["msg"]) from None
+    data = parse_form(OutcomeOverride, {"outcome": outcome, "reason": reason})
     outcomes.do_override(
         session=session,
         actor=caller.actor,

@@ -33,6 +33,7 @@ from crewline.people.deps import EmbedderDep
 from crewline.people.models import Person, Region
 from crewline.people.pages import PersonPanel, PersonPanels
 from crewline.validation import Id, language_code
+from crewline.web.forms import parse_form
 from crewline.web.navigation import Navigation
 from crewline.web.tables import Column, PageResult, page_request
 from crewline.web.templating import render
@@ -159,23 +160,19 @@ def create_requisition(
     for part in filter(None, (p.strip() for p in languages.replace(",", ";").split(";"))):
         language, _, level = part.partition(":")
         needs.append({"language": language.strip(), "min_level": level.strip().upper()})
-    try:
-        data = RequisitionCreate.model_validate(
-            {
-                "title": title,
-                "role_type": role_type,
-                "headcount": headcount,
-                "regions": regions,
-                "languages": needs,
-                "needed_by": needed_by or None,
-                "status": status,
-                "profile": profile,
-            }
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(where or "form", first["msg"]) from None
+    data = parse_form(
+        RequisitionCreate,
+        {
+            "title": title,
+            "role_type": role_type,
+            "headcount": headcount,
+            "regions": regions,
+            "languages": needs,
+            "needed_by": needed_by or None,
+            "status": status,
+            "profile": profile,
+        },
+    )
     made = service.do_create_requisition(
         session=session, actor=caller.actor, data=data, embedder=embedder
     )
@@ -381,11 +378,7 @@ def override(
     reason: Annotated[str, Form(max_length=500)],
 ) -> Response:
     """A recruiter's own screening verdict, with the reason."""
-    try:
-        data = ScreeningOverride.model_validate({"outcome": outcome, "reason": reason})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(str(first["loc"][0]), first["msg"]) from None
+    data = parse_form(ScreeningOverride, {"outcome": outcome, "reason": reason})
     service.do_override_screening(
         session=session, actor=caller.actor, application_id=application_id, data=data
     )
