@@ -401,3 +401,15 @@ def test_staff_see_attempts_and_item_results(w: World) -> None:
     assert [a["score"] for a in listed] == [0.8]
     results = w.staff.get(f"/api/v1/attempts/{sitting['attempt']['id']}/results").json()
     assert sum(r["correct"] for r in results) == 4 and all(r["feedback"] for r in results)
+
+
+def test_validity_and_listing_answer_on_the_api(w: World) -> None:
+    built = build(w)
+    listed = w.staff.get(f"/api/v1/projects/{w.project.id}/assessments").json()
+    assert [a["id"] for a in listed] == [built["id"]] and listed[0]["pool"] == 12
+    validity = w.staff.get(f"/api/v1/assessments/{built['id']}/validity", params={"min_tasks": 5})
+    assert validity.status_code == 200, validity.text
+    body = validity.json()
+    assert body["gold"] is None and body["pairs"] == [] and len(body["bands"]) == 6
+    bad = w.staff.get(f"/api/v1/assessments/{built['id']}/validity", params={"min_tasks": 0})
+    assert bad.status_code == 422 and "min_tasks" in bad.text

@@ -243,3 +243,14 @@ def test_the_tier_job_reviews_every_project_with_a_ladder(
         session=session, project_id=project.id, person_id=person.id
     )
     assert membership is not None and membership.tier is Tier.tier_2
+
+
+def test_probation_without_gold_left_says_so(factory: Factory, session: Session) -> None:
+    project = live_project(factory, probation_tasks=3)
+    ingest(session, project, reviews(5))
+    ingest(session, project, gold_rows(1))
+    user, _ = member(factory, project)
+    item = _work(factory, user)
+    _submit(factory, user, item, _key(session, item))
+    dry = _work(factory, user)
+    assert dry["assignment"] is None and "probation" in dry["reason"]

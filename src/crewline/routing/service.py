@@ -32,6 +32,12 @@ from crewline.tasks.schemas import AssignmentRead
 from crewline.webhooks import service as webhooks
 from crewline.webhooks.models import EventType
 
+#: Why a worker on probation gets nothing: only gold counts there, and they have seen it all.
+PROBATION_DRY = (
+    "no tasks are waiting for you right now; where you are on probation only gold tasks "
+    "count and none is left for you: tell your program manager"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class NextTask:
@@ -139,6 +145,8 @@ def next_task(
         return NextTask(None, eligibility.reason)
     leased = _lease(session, person_id, eligibility, rng, default_lease, now)
     if leased is None:
+        if any(offer.gold_only for offer in eligibility.offers):
+            return NextTask(None, PROBATION_DRY)
         return NextTask(None, "no tasks are waiting for you right now")
     return NextTask(leased, None)
 
