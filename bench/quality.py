@@ -21,6 +21,7 @@ Run from the repository root (crowd-kit comes with ``pip install -e ".[bench]"``
     .venv/bin/python bench/quality.py --quick      # small sizes, a minute
     .venv/bin/python bench/quality.py              # the issue-5 configuration
     .venv/bin/python bench/quality.py --part refresh   # one part, merged into the JSON
+    .venv/bin/python bench/quality.py --part dawid-skene   # only Dawid-Skene at 1M labels
 """
 
 from __future__ import annotations
@@ -495,7 +496,7 @@ def machine() -> dict[str, Any]:
     return info
 
 
-PARTS = ("inference", "shapes", "overlap", "refresh")
+PARTS = ("inference", "shapes", "overlap", "refresh", "dawid-skene")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -511,7 +512,8 @@ def main(argv: list[str] | None = None) -> None:
         "the others are kept, and each part records its own machine state",
     )
     args = parser.parse_args(argv)
-    parts = args.part or list(PARTS)
+    # "dawid-skene" is the first figure of "inference" alone (the issue's 10x target).
+    parts = args.part or [p for p in PARTS if p != "dawid-skene"]
     scale = 0.02 if args.quick else 1.0
     big = max(2000, int(100_000 * scale))
     report: dict[str, Any] = {"machine": machine(), "quick": args.quick}
@@ -537,6 +539,11 @@ def main(argv: list[str] | None = None) -> None:
                 for m in ("glad", "mace")
             ]
             console.print(report["glad_mace_1m"])
+        if "dawid-skene" in parts and "inference" not in parts:
+            report["machine_dawid_skene"] = machine()
+            console.rule("Dawid-Skene, 1,000,000 labels")
+            million = generate(1, tasks=big, overlap=10, workers=2000, classes=5)
+            report["dawid_skene_1m"] = head_to_head(tmp, "ds-1m", million, ["dawid-skene"], 3)
         if "shapes" in parts:
             report["machine_shapes"] = machine()
             console.rule(f"Other shapes, {len(SEEDS)} seeds")

@@ -5,7 +5,9 @@ shape there is: a header naming ``task``, ``worker`` and ``label`` (other column
 ignored), then one row per label. Exports run to millions of rows, so the file is parsed and
 its ids coded by Arrow's C++ reader (a million rows in a fraction of a second, against about
 two seconds for Python's ``csv`` module); the slow, exact reader is kept for the error path,
-to name the line of a bad row.
+to name the line of a bad row. Ids that are plain decimal integers (every text exactly as the
+integer prints, so ``007``, ``-0`` and ``0x1F`` are not) are coded as integers, which skips
+trimming and hashing their text; anything else is coded as text, with the same result.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from crewline.quality.data import FloatArray, IntArray, LabelTable
+from crewline.quality.data import FloatArray, IntArray, LabelTable, unique_ints
 from crewline.quality.errors import QualityInputError
 
 COLUMNS = ("task", "worker", "label")
+#: The bytes of a decimal integer's text.
+_DECIMAL = b"-0123456789"
 
 
 def _header(path: Path) -> list[str]:
@@ -50,8 +54,9 @@ def _line(path: Path, row: int) -> int:
     return _data_lines(path)[row][0]
 
 
-def _columns(path: Path, wanted: tuple[str, ...]) -> list[pa.Array]:
-    """The ``wanted`` columns, found by name (case and spaces ignored), whitespace-trimmed."""
+def _columns(path: Path, wanted: tuple[str, ...], *, trim: bool = True) -> list[pa.Array]:
+    """The ``wanted`` columns, found by name (case and spaces ignored), whitespace-trimmed
+    unless ``trim`` is false."""
     names = _header(path)
     missing = [c for c in wanted if c not in names]
     if missing:
@@ -63,7 +68,10 @@ def _columns(path: Path, wanted: tuple[str, ...]) -> list[pa.Array]:
     try:
         table = pa_csv.read_csv(
             path,
-            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=generated),
+            # One thread: with quoted newlines allowed the blocks are found serially anyway,
+            # and on the two-core benchmark machine two threads were slower (0.078 s against
+            # 0.062 s at a million rows).
+            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=generated, use_threads=False),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 include_columns=picked,
@@ -78,7 +86,8 @@ def _columns(path: Path, wanted: tuple[str, ...]) -> list[pa.Array]:
                     f"{path.name} line {line}: expected {len(names)} columns, got {len(row)}"
                 ) from None
         raise QualityInputError(f"{path.name}: {exc}") from None
-    return [pc.utf8_trim_whitespace(table.column(name).combine_chunks()) for name in picked]
+    columns = [table.column(name).combine_chunks() for name in picked]
+    return [pc.utf8_trim_whitespace(c) for c in columns] if trim else columns
 
 
 def _codes(column: pa.Array) -> tuple[IntArray, list[Any]]:
@@ -86,6 +95,46 @@ def _codes(column: pa.Array) -> tuple[IntArray, list[Any]]:
     encoded = column.dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, encoded.dictionary.to_pylist()
+
+
+def _exact_ints(column: pa.Array) -> tuple[IntArray, IntArray, IntArray] | None:
+    """A column of untrimmed text as integers, when every value is a decimal integer written
+    exactly as it prints (``7``, ``-12``; not ``007``, ``+7``, `` 7``, ``-0``, ``0x7``, empty
+    or beyond 64 bits): then equal texts are equal integers and back, and coding the integers
+    codes the text. Returns the integers with their distinct values and each one's index among
+    them (``unique_ints``); None when some value is not such an integer.
+    """
+    if column.type != pa.string() or column.null_count or not len(column):
+        return None
+    try:
+        ints = pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # empty, padded, not an integer, or beyond 64 bits
+    _, offsets, data = column.buffers()
+    bounds = np.frombuffer(offsets, np.int32)[column.offset : column.offset + len(column) + 1]
+    start, end = int(bounds[0]), int(bounds[-1])
+    # Only minus signs and digits (Arrow also parses hexadecimal, ``0x1F``). Every other text
+    # of those bytes that parses to an integer (``007``, ``-0``) is longer than the integer's
+    # own text, so the texts are exactly the integers' iff their total length is.
+    if data is None or bytes(memoryview(data)[start:end]).translate(None, _DECIMAL):
+        return None
+    distinct, inverse = unique_ints(ints)
+    lengths = pc.binary_length(pc.cast(pa.array(distinct), pa.string())).to_numpy()
+    counts = np.bincount(inverse, minlength=distinct.size)
+    if int(lengths.astype(np.int64) @ counts) != end - start:
+        return None
+    return ints, distinct, inverse
+
+
+def _int_codes(distinct: IntArray, inverse: IntArray) -> tuple[IntArray, list[Any]]:
+    """``_codes`` of integer ids from their ``unique_ints``: codes in first-seen order, and
+    the distinct ids as text (their exact text in the file, which ``_exact_ints`` checked)."""
+    first = np.full(distinct.size, inverse.size, dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(inverse.size, dtype=np.int64))
+    order = np.argsort(first)  # the distinct values in first-seen order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[inverse], pc.cast(pa.array(distinct[order]), pa.string()).to_pylist()
 
 
 def _numbers(path: Path, column: pa.Array, rows: IntArray) -> FloatArray:
@@ -115,17 +164,13 @@ def _is_number(text: str) -> bool:
     return "_" not in text
 
 
-def read_labels(path: Path, *, numeric: bool = False) -> LabelTable:
-    """A ``task,worker,label`` file as a LabelTable; labels are numbers when ``numeric``.
-
-    Empty labels are missing labels and are skipped; a row without a task or worker, a worker
-    labelling a task twice, or a label that is not a number when one is needed, is refused
-    with the line number.
-    """
-    task, worker, label = _columns(path, COLUMNS)
+def _text_ids(
+    path: Path, task: pa.Array, worker: pa.Array, label: pa.Array, label_empty: Any
+) -> tuple[IntArray, list[Any], IntArray, list[Any], pa.Array, Any, IntArray]:
+    """Task and worker codes from trimmed text, refusing unnamed rows; also returns the labels
+    kept (empty ones are missing labels), which rows those are, and each row's number."""
     task_empty = pc.equal(task, "").to_numpy(zero_copy_only=False)
     worker_empty = pc.equal(worker, "").to_numpy(zero_copy_only=False)
-    label_empty = pc.equal(label, "").to_numpy(zero_copy_only=False)
     # Rows whose cells are all blank are blank lines, which the exact reader also skips.
     row_number = np.cumsum(~(task_empty & worker_empty & label_empty)) - 1
     keep = ~(task_empty & worker_empty & label_empty)
@@ -142,6 +187,49 @@ def read_labels(path: Path, *, numeric: bool = False) -> LabelTable:
         task, worker, label = (pc.take(c, chosen) for c in (task, worker, label))
     task_codes, tasks = _codes(task)
     worker_codes, workers = _codes(worker)
+    return task_codes, tasks, worker_codes, workers, label, keep, row_number
+
+
+def read_labels(path: Path, *, numeric: bool = False) -> LabelTable:
+    """A ``task,worker,label`` file as a LabelTable; labels are numbers when ``numeric``.
+
+    Empty labels are missing labels and are skipped; a row without a task or worker, a worker
+    labelling a task twice, or a label that is not a number when one is needed, is refused
+    with the line number.
+    """
+    task, worker, label = _columns(path, COLUMNS, trim=False)
+    task_ints = _exact_ints(task)
+    worker_ints = _exact_ints(worker) if task_ints is not None else None
+    label_ints = _exact_ints(label) if worker_ints is not None and not numeric else None
+    if task_ints is not None and worker_ints is not None and label_ints is not None:
+        # Integers everywhere: nothing to trim, and no row is blank, unnamed or unlabelled.
+        task_codes, tasks = _int_codes(*task_ints[1:])
+        worker_codes, workers = _int_codes(*worker_ints[1:])
+        texts = pc.cast(pa.array(label_ints[1]), pa.string()).to_pylist()
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        rank = np.empty(len(texts), dtype=np.int64)
+        rank[order] = np.arange(len(texts))
+        return LabelTable.from_codes(
+            task_codes, worker_codes, rank[label_ints[2]], tasks, workers, [texts[i] for i in order]
+        )
+    label = pc.utf8_trim_whitespace(label)
+    label_empty = pc.equal(label, "").to_numpy(zero_copy_only=False)
+    if task_ints is not None and worker_ints is not None:
+        # Every task and worker is a nonempty integer, so no row is blank or unnamed.
+        keep = ~label_empty
+        row_number = np.arange(keep.size)
+        if not keep.any():
+            raise QualityInputError(f"{path.name} has no labels")
+        ids = [ints[1:] for ints in (task_ints, worker_ints)]
+        if not keep.all():
+            ids = [unique_ints(ints[0][keep]) for ints in (task_ints, worker_ints)]
+            label = label.filter(pa.array(keep))
+        task_codes, tasks = _int_codes(*ids[0])
+        worker_codes, workers = _int_codes(*ids[1])
+    else:
+        task_codes, tasks, worker_codes, workers, label, keep, row_number = _text_ids(
+            path, pc.utf8_trim_whitespace(task), pc.utf8_trim_whitespace(worker), label, label_empty
+        )
     if numeric:
         values = _numbers(path, label, row_number[keep])
         distinct, label_codes = np.unique(values, return_inverse=True)

@@ -216,9 +216,12 @@ def _e_step(log_prior: FloatArray, scores: FloatArray) -> tuple[FloatArray, floa
     # (complex input, -inf rows, weights) and took half of a million-label run. Row maxima and
     # sums go column by column and by a product: numpy's reductions along a short last axis
     # are ten times slower.
-    log_post = scores + log_prior
-    top = functools.reduce(np.maximum, log_post.T)[:, None]
-    posterior = np.exp(log_post - top)
+    # In place on a fresh copy: each temporary the size of the posterior costs its page
+    # faults again (the same operations, so the same numbers, a third faster).
+    posterior = np.add(scores, log_prior)
+    top = functools.reduce(np.maximum, posterior.T)[:, None]
+    np.subtract(posterior, top, out=posterior)
+    np.exp(posterior, out=posterior)
     total = (posterior @ np.ones(posterior.shape[1]))[:, None]
     posterior /= total
     return posterior, float((top + np.log(total)).sum())
@@ -257,22 +260,30 @@ class _Incidence:
 
     Dawid-Skene's two steps are then two sparse-dense products: the confusion counts are
     ``onehot.T @ posterior`` and the per-task log-likelihoods ``onehot @ log_confusion``.
+    The CSR arrays are built directly (a counting sort by task, then each row's columns
+    sorted, as scipy's own construction leaves them), and ``onehot.T`` is its CSC view, which
+    sums each cell over the tasks in the same order a transposed copy would: the same numbers
+    without the two conversions (0.1 s of a million-label run).
     """
 
     def __init__(self, table: LabelTable) -> None:
         k = table.n_classes
         self.shape = (table.n_workers, k, k)
-        ones = np.ones(table.n_labels)
         columns = table.worker * k + table.label
+        if table.n_labels > 1 and (table.task[1:] < table.task[:-1]).any():
+            columns = columns[np.argsort(table.task, kind="stable")]
+        indptr = np.zeros(table.n_tasks + 1, dtype=np.int64)
+        np.cumsum(np.bincount(table.task, minlength=table.n_tasks), out=indptr[1:])
         self.onehot = sparse.csr_matrix(
-            (ones, (table.task, columns)), shape=(table.n_tasks, table.n_workers * k)
+            (np.ones(table.n_labels), columns, indptr),
+            shape=(table.n_tasks, table.n_workers * k),
         )
-        self.by_worker = self.onehot.T.tocsr()
+        self.onehot.sort_indices()
 
     def confusion(self, posterior: FloatArray) -> FloatArray:
         """Smoothed confusion matrices: workers x true class x given label."""
         w, k, _ = self.shape
-        counts = np.asarray(self.by_worker @ posterior).reshape(w, k, k).transpose(0, 2, 1)
+        counts = np.asarray(self.onehot.T @ posterior).reshape(w, k, k).transpose(0, 2, 1)
         cells = counts + SMOOTHING
         return np.asarray(cells / cells.sum(axis=2, keepdims=True), dtype=np.float64)
 
