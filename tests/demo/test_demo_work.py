@@ -352,9 +352,9 @@ def test_every_simulated_answer_is_valid_and_mistakes_are_wrong(kind: str) -> No
     rnd = Random(5)
     wrong = []
     for item in content.make_items(kind, Random(4), 200):
-        good = work._good_answer(rnd, schema, item)
+        good = work.good_answer(rnd, schema, item)
         assert gold_matches(schema, validate_value(schema, good, item.data), item.truth) >= 0.5
-        mistake = validate_value(schema, work._mistake(rnd, schema, item), item.data)
+        mistake = validate_value(schema, work.mistake(rnd, schema, item), item.data)
         wrong.append(gold_matches(schema, mistake, item.truth))
         validate_value(schema, work._random_answer(rnd, schema, item), item.data)
         validate_value(schema, content.CONSTANT_ANSWERS[kind], item.data)
