@@ -182,6 +182,7 @@ def head_to_head(
                 "labels": int(task.size),
                 "method": method,
                 "ours_s": round(mine["seconds"], 3),
+                "ours_runs_s": [round(x, 3) for x in mine["runs"]],
                 "crowdkit_s": round(theirs["seconds"], 3),
                 "speedup": round(theirs["seconds"] / mine["seconds"], 1),
                 "ours_accuracy": round(mine["accuracy"], 5),
