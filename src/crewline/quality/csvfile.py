@@ -129,6 +129,9 @@ def _exact_ints(column: pa.Array) -> tuple[IntArray, IntArray, IntArray] | None:
 def _int_codes(distinct: IntArray, inverse: IntArray) -> tuple[IntArray, list[Any]]:
     """``_codes`` of integer ids from their ``unique_ints``: codes in first-seen order, and
     the distinct ids as text (their exact text in the file, which ``_exact_ints`` checked)."""
+    if inverse.size < 2 or (inverse[1:] >= inverse[:-1]).all():
+        # A file sorted by the id (tasks usually are): first seen is smallest first.
+        return inverse, pc.cast(pa.array(distinct), pa.string()).to_pylist()
     first = np.full(distinct.size, inverse.size, dtype=np.int64)
     np.minimum.at(first, inverse, np.arange(inverse.size, dtype=np.int64))
     order = np.argsort(first)  # the distinct values in first-seen order

@@ -124,6 +124,8 @@ def _counts(table: LabelTable, weights: FloatArray | None = None) -> FloatArray:
 def _normalise(rows: FloatArray) -> FloatArray:
     """Rows scaled to sum 1 (a row of zeros becomes uniform)."""
     totals = rows.sum(axis=1, keepdims=True)
+    if (totals > 0).all():  # the usual case, without the temporaries below
+        return np.asarray(rows / totals, dtype=np.float64)
     uniform = np.full_like(rows, 1.0 / rows.shape[1])
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, rows / np.where(totals > 0, totals, 1.0), uniform)
