@@ -7,6 +7,7 @@ they have an open application for a requisition of its project, or are in the wo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from random import SystemRandom
 from typing import Annotated
 
@@ -58,26 +59,44 @@ def person_of(session: Session, caller: Principal) -> int:
     return person.id
 
 
-def may_take(session: Session, assessment: Assessment, person_id: int) -> bool:
-    """An open application for a requisition of the project, a place in the worker pool, or
-    an earlier attempt (so a second try hears the retake policy, not "you may not")."""
-    if session.scalar(
-        select(Attempt.id).where(
-            Attempt.assessment_id == assessment.id, Attempt.person_id == person_id
-        )
-    ):
-        return True
-    applied = session.scalar(
-        select(Application.id)
-        .join(Requisition, Requisition.id == Application.requisition_id)
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What entitles a person to sit assessments: the projects they have an open application
+    for, a place in the worker pool, and the assessments they already sat (a second try must
+    hear the retake policy, not "you may not")."""
+
+    applied: frozenset[int]
+    in_pool: bool
+    sat: frozenset[int]
+
+    def allows(self, assessment: Assessment) -> bool:
+        """Whether the person may start (or resume) ``assessment``."""
+        return self.in_pool or assessment.project_id in self.applied or assessment.id in self.sat
+
+
+def standing_of(session: Session, person_id: int) -> Standing:
+    """The person's standing, in three queries whatever the number of assessments."""
+    applied = session.scalars(
+        select(Requisition.project_id)
+        .join(Application, Application.requisition_id == Requisition.id)
         .where(
             Application.person_id == person_id,
-            Requisition.project_id == assessment.project_id,
+            Requisition.project_id.is_not(None),
             Application.stage.not_in(CLOSED),
         )
-        .limit(1)
     )
-    return applied is not None or session.get(Worker, person_id) is not None
+    sat = session.scalars(select(Attempt.assessment_id).where(Attempt.person_id == person_id))
+    return Standing(
+        applied=frozenset(p for p in applied if p is not None),
+        in_pool=session.get(Worker, person_id) is not None,
+        sat=frozenset(sat),
+    )
+
+
+def may_take(session: Session, assessment: Assessment, person_id: int) -> bool:
+    """An open application for a requisition of the project, a place in the worker pool, or
+    an earlier attempt at it."""
+    return standing_of(session, person_id).allows(assessment)
 
 
 def _out(session: Session, assessment: Assessment) -> AssessmentOut:

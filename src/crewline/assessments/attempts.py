@@ -295,10 +295,6 @@ def results(*, session: Session, attempt: Attempt, round_: int | None = None) ->
     ]
 
 
-def _late(attempt: Attempt, now: datetime) -> bool:
-    return now > attempt.deadline_at + GRACE
-
-
 def do_answer(
     *,
     session: Session,
@@ -313,7 +309,7 @@ def do_answer(
     attempt = _owned(session, attempt_id, person_id, lock=True)
     if attempt.status is not AttemptStatus.in_progress:
         raise Conflict(f"attempt {attempt.id} is {attempt.status.value.replace('_', ' ')}")
-    if _late(attempt, now):
+    if outcomes.is_late(attempt, now):
         outcomes.close(session=session, attempt=attempt, now=now, portal_url=portal_url)
         session.commit()
         raise Conflict(
@@ -354,7 +350,7 @@ def do_finish(
     if attempt.status is not AttemptStatus.in_progress:
         return attempt
     assessment = builder.get_or_404(session=session, assessment_id=attempt.assessment_id)
-    if attempt.round < rounds_of(assessment) and not _late(attempt, now):
+    if attempt.round < rounds_of(assessment) and not outcomes.is_late(attempt, now):
         outcomes.grade_round(session=session, attempt=attempt, schema=_schema(session, assessment))
         attempt.status = AttemptStatus.feedback
         attempt.deadline_at = now + FEEDBACK_WAIT

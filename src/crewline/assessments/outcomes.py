@@ -35,7 +35,6 @@ from crewline.errors import Conflict, NotFound
 from crewline.hiring import service as hiring
 from crewline.hiring import stages
 from crewline.hiring.models import Application, Requisition
-from crewline.people.models import Person
 from crewline.projects import service as projects
 from crewline.tasks.models import Task
 
@@ -43,7 +42,12 @@ ENGINE = "assessment engine"
 #: Network slack on the time limit: an answer sent as the clock ran out still counts.
 GRACE = timedelta(seconds=10)
 #: Scores are means of item scores; compare with this slack so 8/10 meets a 0.8 pass mark.
-_SLACK = 1e-9
+SLACK = 1e-9
+
+
+def is_late(attempt: Attempt, now: datetime) -> bool:
+    """The attempt's time (with the network's grace) ran out before ``now``."""
+    return now > attempt.deadline_at + GRACE
 
 
 def _percent(share: float) -> str:
@@ -54,9 +58,9 @@ def decide(assessment: Assessment, score: float) -> tuple[Outcome, str]:
     """The outcome of ``score`` against the assessment's thresholds, with the reason."""
     passing, training = assessment.pass_score, assessment.training_score
     scored = f"scored {_percent(score)}"
-    if score >= passing - _SLACK:
+    if score >= passing - SLACK:
         return Outcome.passed, f"{scored}; the pass mark is {_percent(passing)}"
-    if training is not None and score >= training - _SLACK:
+    if training is not None and score >= training - SLACK:
         return Outcome.training, (
             f"{scored}: below the pass mark of {_percent(passing)}, at or above "
             f"{_percent(training)}, which admits to training"
@@ -145,7 +149,7 @@ def close(*, session: Session, attempt: Attempt, now: datetime, portal_url: str)
     if assessment.kind is Kind.trial and scored_round == 2:
         first = [i.grade.score for i in _graded_items(session, attempt, 1)]
         attempt.learning = asdict(grading.learning(first, [i.grade.score for i in items]))
-    late = now > attempt.deadline_at + GRACE
+    late = is_late(attempt, now)
     attempt.status = AttemptStatus.expired if late else AttemptStatus.finished
     attempt.finished_at = now
     outcome, reason = decide(assessment, score)
@@ -208,13 +212,7 @@ def apply(
         if refusal is None:
             return
         attempt.outcome_reason = f"{reason} (application not moved: {refusal})"[:500]
-    hiring.tell(
-        session,
-        application,
-        subject=f"Your result: {assessment.name}",
-        body=_note(session, application, said),
-        now=now,
-    )
+    hiring.tell(session, application, subject=f"Your result: {assessment.name}", said=said, now=now)
 
 
 def _already_there(session: Session, application: Application, target: str) -> bool:
@@ -223,12 +221,6 @@ def _already_there(session: Session, application: Application, target: str) -> b
     if application.stage not in path or target not in path:
         return False
     return path.index(application.stage) >= path.index(target)
-
-
-def _note(session: Session, application: Application, said: str) -> str:
-    person = session.get_one(Person, application.person_id)
-    first = person.full_name.split()[0] if person.full_name.split() else "there"
-    return f"Hello {first},\n\n{said}.\n\nThe Crewline team\n"
 
 
 def do_override(

@@ -23,7 +23,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from crewline.assessments import attempts, builder, outcomes, reports
-from crewline.assessments.api import may_take, person_of
+from crewline.assessments.api import may_take, person_of, standing_of
 from crewline.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -159,15 +159,17 @@ def my_assessments(request: Request, session: SessionDep, caller: Taker) -> Resp
     person_id = person_of(session, caller)
     now = utcnow()
     names = _project_names(session)
+    standing = standing_of(session, person_id)
+    sat: dict[int, list[Attempt]] = {}
+    for attempt in session.scalars(
+        select(Attempt).where(Attempt.person_id == person_id).order_by(Attempt.number)
+    ):
+        sat.setdefault(attempt.assessment_id, []).append(attempt)
     offers = []
     for assessment in builder.list_assessments(session=session):
-        if assessment.status is not AssessmentStatus.open:
+        if assessment.status is not AssessmentStatus.open or not standing.allows(assessment):
             continue
-        if not may_take(session, assessment, person_id):
-            continue
-        previous = attempts.attempts_of(
-            session=session, assessment_id=assessment.id, person_id=person_id
-        )
+        previous = sat.get(assessment.id, [])
         under_way = next((a for a in previous if a.status in attempts.OPEN), None)
         offers.append(
             Offer(
@@ -350,8 +352,8 @@ def build(
             "kind": kind,
             "time_limit_minutes": time_limit_minutes,
             "items_per_attempt": items_per_attempt,
-            "pass_score": _share(pass_percent, "pass_percent"),
-            "training_score": _share(training_percent, "training_percent")
+            "pass_score": _share(pass_percent, "pass_percent", "pass mark"),
+            "training_score": _share(training_percent, "training_percent", "training mark")
             if training_percent.strip()
             else None,
             "max_attempts": max_attempts,
@@ -363,14 +365,15 @@ def build(
     return RedirectResponse(f"/assessments/{made.id}", status_code=303)
 
 
-def _share(percent: str, field: str) -> float:
-    """A mark typed in percent (``80`` or ``80.5``), as a share; refused unless in 0-100."""
+def _share(text: str, field: str, what: str) -> float:
+    """A mark or yield typed in percent (``80`` or ``80.5``), as a share; refused unless a
+    number from 0 to 100."""
     try:
-        value = float(percent)
+        value = float(text)
     except ValueError:
-        raise InvalidInput(field, "give the mark in percent, such as 80") from None
+        raise InvalidInput(field, f"“{text}” is not a number; give the {what} in percent") from None
     if not 0 <= value <= 100:
-        raise InvalidInput(field, "must lie between 0 and 100 percent")
+        raise InvalidInput(field, f"the {what} must lie between 0 and 100 percent")
     return value / 100
 
 
@@ -487,19 +490,6 @@ def override(
 # --- staff: predictive validity ----------------------------------------------------------------
 
 
-def _percent(value: str | None) -> tuple[float | None, str | None]:
-    """A yield typed in percent, as a share; (None, message) when it is not one."""
-    if not value:
-        return None, None
-    try:
-        number = float(value)
-    except ValueError:
-        return None, f"“{value}” is not a number; give the required yield in percent."
-    if not 0 < number <= 100:
-        return None, "The required yield must be above 0 % and at most 100 %."
-    return number / 100, None
-
-
 def _band_label(band: Band) -> str:
     return f"{band.low * 100:.0f} to {band.high * 100:.0f} %"
 
@@ -573,7 +563,15 @@ def validity_page(
     score band, a scatter, and the pass mark that would have done best at a required yield."""
     assessment = builder.get_or_404(session=session, assessment_id=assessment_id)
     typed = request.query_params.get("required_yield", "").strip()[:20]
-    required, error = _percent(typed)
+    required: float | None = None
+    error: str | None = None
+    if typed:
+        try:
+            required = _share(typed, "required_yield", "required yield")
+        except InvalidInput as refused:
+            error = refused.reason
+        if required == 0:
+            required, error = None, "the required yield must be above 0 percent"
     found = reports.predictive_validity(
         session=session, assessment=assessment, required_yield=required
     )

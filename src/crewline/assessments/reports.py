@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from crewline.assessments import validity
 from crewline.assessments.models import Assessment, Attempt, AttemptStatus, Outcome
+from crewline.assessments.outcomes import SLACK
 from crewline.hiring.models import Application, Cohort
 from crewline.quality.models import WorkerQuality
 
@@ -118,10 +119,10 @@ def predictive_validity(
     reliable = [(p.score, p.reliability) for p in pairs if p.reliability is not None]
     all_scores = np.array(list(scores.values()), dtype=float)
     current_yield = (
-        float(np.mean(all_scores >= assessment.pass_score - 1e-9)) if all_scores.size else None
+        float(np.mean(all_scores >= assessment.pass_score - SLACK)) if all_scores.size else None
     )
     wanted = required_yield if required_yield is not None else (current_yield or 0.0)
-    admitted = y[x >= assessment.pass_score - 1e-9] if x.size else y
+    admitted = y[x >= assessment.pass_score - SLACK] if x.size else y
     return Validity(
         assessment_id=assessment.id,
         min_tasks=min_tasks,

@@ -24,7 +24,7 @@ from random import Random
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crewline.annotation.types import LabelSchema
@@ -147,11 +147,10 @@ def _work_per_member(session: Session) -> dict[int, float]:
 
 
 def _gold_count(session: Session, project_id: int) -> int:
-    return len(
-        session.scalars(
-            select(Task.id).where(Task.project_id == project_id, Task.is_gold.is_(True))
-        ).all()
+    count = session.scalar(
+        select(func.count()).where(Task.project_id == project_id, Task.is_gold.is_(True))
     )
+    return count or 0
 
 
 def _create(

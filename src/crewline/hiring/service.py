@@ -389,7 +389,7 @@ def _variables(
     requisition = session.get_one(Requisition, application.requisition_id)
     cohort = session.get(Cohort, application.cohort_id) if application.cohort_id else None
     return {
-        "first_name": person.full_name.split()[0] if person.full_name.split() else "",
+        "first_name": _first_name(person),
         "full_name": person.full_name,
         "stage": stages.label(application.stage),
         "role": requisition.title,
@@ -733,10 +733,16 @@ def move_within(
     return None
 
 
+def _first_name(person: Person) -> str:
+    names = person.full_name.split()
+    return names[0] if names else ""
+
+
 def tell(
-    session: Session, application: Application, *, subject: str, body: str, now: datetime
+    session: Session, application: Application, *, subject: str, said: str, now: datetime
 ) -> None:
-    """Write to a candidate about their application without moving it (a result, a retake)."""
+    """Write to a candidate about their application without moving it (a result, a retake):
+    ``said`` is the message's one sentence, greeted and signed like every other."""
     person = session.get_one(Person, application.person_id)
     messages.queue(
         session,
@@ -744,7 +750,7 @@ def tell(
         application=application,
         to_email=person.email,
         subject=subject,
-        body=body,
+        body=f"Hello {_first_name(person) or 'there'},\n\n{said}.\n\nThe Crewline team\n",
         kind=messages.APPLICATION_NOTE,
         now=now,
     )
