@@ -413,3 +413,16 @@ def test_validity_and_listing_answer_on_the_api(w: World) -> None:
     assert body["gold"] is None and body["pairs"] == [] and len(body["bands"]) == 6
     bad = w.staff.get(f"/api/v1/assessments/{built['id']}/validity", params={"min_tasks": 0})
     assert bad.status_code == 422 and "min_tasks" in bad.text
+
+
+def test_a_simulation_is_one_timed_batch_that_passes_to_assessed(
+    w: World, session: Session
+) -> None:
+    built = build(w, kind="simulation", items_per_attempt=5, training_score=None)
+    sitting = start(w, built["id"])
+    assert sitting["attempt"]["rounds"] == 1 and len(sitting["items"]) == 5
+    answer_all(w, sitting, right=5)
+    attempt = finish(w, sitting)["attempt"]
+    assert attempt["status"] == "finished" and attempt["outcome"] == "passed"
+    assert attempt["dimensions"]["throughput"] == pytest.approx(5 / (5 * 20 / 3600))
+    assert stage_of(session, w) == "assessed"
