@@ -27,8 +27,9 @@ def _file(tmp_path: Path, text: str, name: str = "labels.csv") -> Path:
 
 
 def _text_path(path: Path, *, numeric: bool = False) -> LabelTable:
-    """The reading without the integer path: every column coded as text."""
+    """The reading without the integer paths: every column coded as text."""
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csvfile, "_integer_file", lambda path, names: None)
         patch.setattr(csvfile, "_exact_ints", lambda column: None)
         return read_labels(path, numeric=numeric)
 
@@ -58,23 +59,77 @@ def _both(path: Path, *, numeric: bool = False) -> LabelTable:
     return fast
 
 
-def test_integer_ids_take_the_integer_path_and_keep_their_text(tmp_path: Path) -> None:
-    calls: list[Any] = []
-    original = csvfile._exact_ints
+@pytest.mark.parametrize(
+    ("text", "whole_file"),
+    [
+        ("task,worker,label\n12,3,1\n5,3,0\n12,40,1\n-7,40,10\n5,-1,1\n", True),
+        ("task,worker,label\n12,3,1\n5,3,0\n12,40,1\n-7,40,10\n5,-1,1", True),  # no last \n
+        ("label,task,worker\n1,12,3\n0,5,3\n1,12,40\n10,-7,40\n1,5,-1\n", True),
+        ("task,worker,label\n12,3,1\n5,3,0\n\n12,40,1\n-7,40,10\n5,-1,1\n", False),  # blank
+        ("task,worker,label\r\n12,3,1\r\n5,3,0\r\n12,40,1\r\n-7,40,10\r\n5,-1,1\r\n", False),
+        ("task,worker,label,note\n12,3,1,\n5,3,0,\n12,40,1,x\n-7,40,10,\n5,-1,1,\n", False),
+    ],
+)
+def test_integer_ids_take_an_integer_path_and_keep_their_text(
+    tmp_path: Path, text: str, whole_file: bool
+) -> None:
+    """A file of nothing but integer columns is read whole as integers; one with carriage
+    returns or other columns has its columns read as text and then coded as integers."""
+    calls: dict[str, list[Any]] = {"_integer_file": [], "_exact_ints": []}
 
-    def spy(column: Any) -> Any:
-        calls.append(result := original(column))
-        return result
+    def spy(name: str) -> Any:
+        original = getattr(csvfile, name)
 
-    path = _file(tmp_path, "task,worker,label\n12,3,1\n5,3,0\n12,40,1\n-7,40,10\n5,-1,1\n")
+        def wrapper(*args: Any) -> Any:
+            calls[name].append(result := original(*args))
+            return result
+
+        return wrapper
+
+    path = _file(tmp_path, text)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(csvfile, "_exact_ints", spy)
+        for name in calls:
+            patch.setattr(csvfile, name, spy(name))
         table = read_labels(path)
-    assert len(calls) == 3 and all(c is not None for c in calls)
+    assert (calls["_integer_file"] != [None]) is whole_file
+    assert len(calls["_exact_ints"]) == (0 if whole_file else 3)
+    assert all(c is not None for c in calls["_exact_ints"])
     assert table.tasks == ("12", "5", "-7") and table.workers == ("3", "40", "-1")
     assert table.classes == ("0", "1", "10")  # sorted as text, as before
     assert table.task.tolist() == [0, 1, 0, 2, 1] and table.label.tolist() == [1, 0, 1, 2, 1]
     _both(path)
+    assert _both(path, numeric=True).classes == (0.0, 1.0, 10.0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "1,2,3\n007,2,3\n",  # leading zeros: another id
+        "1,2,3\n-0,2,3\n",
+        "1,2,3\n1,-,3\n",  # a lone minus sign
+        "1,2,3\n1,3,\n",  # an empty label is a missing label
+        "1,2,3\n,3,1\n",  # no task
+        "1,2,3\n1,3\n",  # a short row
+        "1,2,3\n1,3,1,4\n",  # a long row
+        "1,2,3\n1,99999999999999999999,1\n",  # beyond 64 bits
+        "1,2,3\n\n\n2,2,3\n\n",  # blank lines
+        "1,2,3\n1,2,4\n",  # a worker labelling a task twice
+        "",
+    ],
+)
+def test_integer_files_that_are_not_plain_read_as_text_does(tmp_path: Path, body: str) -> None:
+    """Whatever the whole-file reader cannot take exactly reads (or is refused) just as the
+    text reader reads (or refuses) it."""
+    for header in ("task,worker,label\n", "\ufefftask,worker,label\n", '"task",worker,label\n'):
+        path = _file(tmp_path, header + body)
+        try:
+            fast = read_labels(path)
+        except QualityInputError as exc:
+            with pytest.raises(QualityInputError) as slow:
+                _text_path(path)
+            assert str(exc) == str(slow.value)
+        else:
+            _same(fast, _text_path(path))
 
 
 @pytest.mark.parametrize(
@@ -160,9 +215,10 @@ _ID = st.one_of(
     ),
     integer_only=st.booleans(),
     numeric=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
 )
 def test_the_fast_reader_reads_what_the_text_reader_reads(
-    rows: list[tuple[str, str, str]], integer_only: bool, numeric: bool
+    rows: list[tuple[str, str, str]], integer_only: bool, numeric: bool, newline: str
 ) -> None:
     if integer_only:  # mostly plain integers, so the fast path is taken often
         rows = [
@@ -171,7 +227,7 @@ def test_the_fast_reader_reads_what_the_text_reader_reads(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "labels.csv"
         with path.open("w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
+            writer = csv.writer(stream, lineterminator=newline)
             writer.writerow(("task", "worker", "label"))
             writer.writerows(rows)
         outcomes = []

@@ -27,6 +27,8 @@ from crewline.quality.errors import QualityInputError
 COLUMNS = ("task", "worker", "label")
 #: The bytes of a decimal integer's text.
 _DECIMAL = b"-0123456789"
+#: Integers, their distinct values and each one's index among them (``unique_ints``).
+_Ints = tuple[IntArray, IntArray, IntArray]
 
 
 def _header(path: Path) -> list[str]:
@@ -97,7 +99,7 @@ def _codes(column: pa.Array) -> tuple[IntArray, list[Any]]:
     return codes, encoded.dictionary.to_pylist()
 
 
-def _exact_ints(column: pa.Array) -> tuple[IntArray, IntArray, IntArray] | None:
+def _exact_ints(column: pa.Array) -> _Ints | None:
     """A column of untrimmed text as integers, when every value is a decimal integer written
     exactly as it prints (``7``, ``-12``; not ``007``, ``+7``, `` 7``, ``-0``, ``0x7``, empty
     or beyond 64 bits): then equal texts are equal integers and back, and coding the integers
@@ -113,17 +115,67 @@ def _exact_ints(column: pa.Array) -> tuple[IntArray, IntArray, IntArray] | None:
     _, offsets, data = column.buffers()
     bounds = np.frombuffer(offsets, np.int32)[column.offset : column.offset + len(column) + 1]
     start, end = int(bounds[0]), int(bounds[-1])
-    # Only minus signs and digits (Arrow also parses hexadecimal, ``0x1F``). Every other text
-    # of those bytes that parses to an integer (``007``, ``-0``) is longer than the integer's
-    # own text, so the texts are exactly the integers' iff their total length is.
+    # Only minus signs and digits (Arrow also parses hexadecimal, ``0x1F``).
     if data is None or bytes(memoryview(data)[start:end]).translate(None, _DECIMAL):
         return None
     distinct, inverse = unique_ints(ints)
-    lengths = pc.binary_length(pc.cast(pa.array(distinct), pa.string())).to_numpy()
-    counts = np.bincount(inverse, minlength=distinct.size)
-    if int(lengths.astype(np.int64) @ counts) != end - start:
+    if _printed_length(distinct, inverse) != end - start:
         return None
     return ints, distinct, inverse
+
+
+def _printed_length(distinct: IntArray, inverse: IntArray) -> int:
+    """The total length of the integers ``distinct[inverse]`` as they print.
+
+    Every other text of minus signs and digits that parses to an integer (``007``, ``-0``,
+    ``-07``) is longer than the integer's own text, so texts of those bytes are exactly the
+    integers' iff their total length is this.
+    """
+    lengths = pc.binary_length(pc.cast(pa.array(distinct), pa.string())).to_numpy()
+    return int(lengths.astype(np.int64) @ np.bincount(inverse, minlength=distinct.size))
+
+
+def _integer_file(path: Path, names: list[str]) -> tuple[_Ints, _Ints, _Ints] | None:
+    """``_exact_ints`` of the three columns of a file that holds nothing else: the common
+    export, whose every byte after the header is a digit, a minus sign, a comma or a newline.
+
+    Such a file has no quotes, so Arrow may split it across threads, and parses the numbers
+    directly instead of building three million strings and casting them (0.07 s against
+    0.2 s at a million rows). Exactness is checked on the whole body at once: its length
+    less one comma pair and newline per row is the total length of the fields' texts, which
+    ``_printed_length`` must match. Anything else (other columns, quotes, spaces, ``\r``,
+    blank lines, empty cells) returns None and is read as text.
+    """
+    if sorted(names) != sorted(COLUMNS):
+        return None
+    data = path.read_bytes()
+    start = data.find(b"\n") + 1
+    body = data[start:]
+    if not start or b'"' in data[:start] or not body or body.translate(None, _DECIMAL + b",\n"):
+        return None
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(body),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.int64())),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # a short row, a lone minus sign, an integer beyond 64 bits
+    # Two commas and a newline a row (the last may lack its newline); a blank line is an
+    # extra newline, so a file with one does not add up and is read as text.
+    text_length = len(body) - 3 * table.num_rows + (not body.endswith(b"\n"))
+    columns = []
+    for name in COLUMNS:
+        column = table.column(name)
+        if column.null_count:
+            return None  # an empty cell
+        ints = column.to_numpy()
+        distinct, inverse = unique_ints(ints)
+        text_length -= _printed_length(distinct, inverse)
+        columns.append((ints, distinct, inverse))
+    if text_length or not table.num_rows:
+        return None
+    return columns[0], columns[1], columns[2]
 
 
 def _int_codes(distinct: IntArray, inverse: IntArray) -> tuple[IntArray, list[Any]]:
@@ -193,6 +245,23 @@ def _text_ids(
     return task_codes, tasks, worker_codes, workers, label, keep, row_number
 
 
+def _from_ints(task: _Ints, worker: _Ints, label: _Ints, *, numeric: bool) -> LabelTable:
+    """The table of a file whose three columns are exact integers: nothing to trim, and no
+    row is blank, unnamed or unlabelled. Classes sort as text, or as numbers if ``numeric``."""
+    task_codes, tasks = _int_codes(*task[1:])
+    worker_codes, workers = _int_codes(*worker[1:])
+    _, distinct, inverse = label
+    if numeric:  # the sorted distinct integers: np.unique of the numbers
+        classes: list[Any] = [float(v) for v in distinct]
+        return LabelTable.from_codes(task_codes, worker_codes, inverse, tasks, workers, classes)
+    texts = pc.cast(pa.array(distinct), pa.string()).to_pylist()
+    order = sorted(range(len(texts)), key=texts.__getitem__)
+    rank = np.empty(len(texts), dtype=np.int64)
+    rank[order] = np.arange(len(texts))
+    classes = [texts[i] for i in order]
+    return LabelTable.from_codes(task_codes, worker_codes, rank[inverse], tasks, workers, classes)
+
+
 def read_labels(path: Path, *, numeric: bool = False) -> LabelTable:
     """A ``task,worker,label`` file as a LabelTable; labels are numbers when ``numeric``.
 
@@ -200,21 +269,15 @@ def read_labels(path: Path, *, numeric: bool = False) -> LabelTable:
     labelling a task twice, or a label that is not a number when one is needed, is refused
     with the line number.
     """
+    ints = _integer_file(path, _header(path))
+    if ints is not None:
+        return _from_ints(*ints, numeric=numeric)
     task, worker, label = _columns(path, COLUMNS, trim=False)
     task_ints = _exact_ints(task)
     worker_ints = _exact_ints(worker) if task_ints is not None else None
-    label_ints = _exact_ints(label) if worker_ints is not None and not numeric else None
+    label_ints = _exact_ints(label) if worker_ints is not None else None
     if task_ints is not None and worker_ints is not None and label_ints is not None:
-        # Integers everywhere: nothing to trim, and no row is blank, unnamed or unlabelled.
-        task_codes, tasks = _int_codes(*task_ints[1:])
-        worker_codes, workers = _int_codes(*worker_ints[1:])
-        texts = pc.cast(pa.array(label_ints[1]), pa.string()).to_pylist()
-        order = sorted(range(len(texts)), key=texts.__getitem__)
-        rank = np.empty(len(texts), dtype=np.int64)
-        rank[order] = np.arange(len(texts))
-        return LabelTable.from_codes(
-            task_codes, worker_codes, rank[label_ints[2]], tasks, workers, [texts[i] for i in order]
-        )
+        return _from_ints(task_ints, worker_ints, label_ints, numeric=numeric)
     label = pc.utf8_trim_whitespace(label)
     label_empty = pc.equal(label, "").to_numpy(zero_copy_only=False)
     if task_ints is not None and worker_ints is not None:
@@ -223,9 +286,9 @@ def read_labels(path: Path, *, numeric: bool = False) -> LabelTable:
         row_number = np.arange(keep.size)
         if not keep.any():
             raise QualityInputError(f"{path.name} has no labels")
-        ids = [ints[1:] for ints in (task_ints, worker_ints)]
+        ids = [column[1:] for column in (task_ints, worker_ints)]
         if not keep.all():
-            ids = [unique_ints(ints[0][keep]) for ints in (task_ints, worker_ints)]
+            ids = [unique_ints(column[0][keep]) for column in (task_ints, worker_ints)]
             label = label.filter(pa.array(keep))
         task_codes, tasks = _int_codes(*ids[0])
         worker_codes, workers = _int_codes(*ids[1])

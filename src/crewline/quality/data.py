@@ -111,8 +111,10 @@ class LabelTable:
         """
         table = cls(task, worker, label, tuple(tasks), tuple(workers), tuple(classes))
         # Sorted neighbours, not np.unique: numpy's hash-based unique took 0.5 s at a million
-        # labels, a sort 0.06 s.
-        pairs = np.sort(table.task * max(table.n_workers, 1) + table.worker)
+        # labels, a sort 0.06 s. The stable sort (a merge sort that finds runs) is faster
+        # still on files in task order, whose keys already run up task by task (0.025 s
+        # against 0.034 s).
+        pairs = np.sort(table.task * max(table.n_workers, 1) + table.worker, kind="stable")
         if (pairs[1:] == pairs[:-1]).any():
             raise QualityInputError("a worker labelled the same task more than once")
         return table
@@ -161,6 +163,12 @@ def unique_ints(values: IntArray) -> tuple[IntArray, IntArray]:
     """
     if not values.size:
         return values.astype(np.int64), np.zeros(0, dtype=np.int64)
+    if values.size > 1 and (values[1:] >= values[:-1]).all():
+        # Already in order (a file sorted by task): each run of equal values is one id.
+        starts = np.empty(values.size, dtype=np.bool_)
+        starts[0] = True
+        np.not_equal(values[1:], values[:-1], out=starts[1:])
+        return values[starts].astype(np.int64), np.cumsum(starts, dtype=np.int64) - 1
     low, high = int(values.min()), int(values.max())
     if high - low > max(4 * values.size, 1 << 16):
         distinct, inverse = np.unique(values, return_inverse=True)
