@@ -8,7 +8,7 @@ runs per label, task or worker.
 ==============  ===============================================================================
 method          model
 ==============  ===============================================================================
-``mv``          majority vote; confidence is the vote share; ties go to the lowest class code
+``mv``          majority vote; confidence is the vote share; ties go to the likelier class
 ``wmv``         votes weighted by each worker's agreement with the majority (or gold accuracy)
 ``dawid-skene``  Dawid & Skene (1979): a full confusion matrix per worker, class priors, EM
 ``one-coin``    Dawid-Skene with one accuracy per worker, errors spread evenly over the rest
@@ -137,6 +137,26 @@ def _row_sums(rows: FloatArray) -> FloatArray:
     return np.asarray(rows @ np.ones(rows.shape[1]), dtype=np.float64)[:, None]
 
 
+def _most_probable(posterior: FloatArray) -> IntArray:
+    """Each task's most probable class; a tie goes to the tied class that has the most of the
+    posterior over all tasks (the classes' estimated prior), then to the lowest code.
+
+    Ties are common under majority vote (two labels each of five), and any rule that ignores
+    the truth is right on a tie as often as any other; the prior is the one thing known that
+    is not, and wins more ties when classes are unbalanced, as real ones usually are.
+    """
+    label = posterior.argmax(axis=1).astype(np.int64)
+    top = functools.reduce(np.maximum, posterior.T)[:, None]  # as in _e_step
+    tied = np.flatnonzero(np.count_nonzero(posterior == top, axis=1) > 1)
+    if tied.size:
+        # Shares to 9 decimals: sums of the same shares in another row order (another file
+        # order) differ in the last bits, and must not break a tie differently.
+        prior = np.round(np.ones(label.size) @ posterior / label.size, 9)
+        candidates = posterior[tied] == top[tied]
+        label[tied] = np.where(candidates, prior, -np.inf).argmax(axis=1)
+    return label
+
+
 def _answers(
     method: str,
     table: LabelTable,
@@ -146,8 +166,7 @@ def _answers(
     iterations: int,
     converged: bool,
 ) -> Answers:
-    # argmax takes the first maximum: ties go to the lowest class code, deterministically.
-    label = posterior.argmax(axis=1).astype(np.int64)
+    label = _most_probable(posterior)
     return Answers(
         method=method,
         label=label,
@@ -191,7 +210,7 @@ def weighted_majority_vote(
     """
     gold_tasks, gold_classes = _check(table, gold)
     posterior = _clamp(_normalise(_counts(table)), gold_tasks, gold_classes)
-    label = posterior.argmax(axis=1)
+    label = _most_probable(posterior)
     iterations, converged = 0, False
     while not converged and iterations < max_iter:
         iterations += 1
@@ -199,10 +218,10 @@ def weighted_majority_vote(
         posterior = _clamp(
             _normalise(_counts(table, weights[table.worker])), gold_tasks, gold_classes
         )
-        new_label = posterior.argmax(axis=1)
+        new_label = _most_probable(posterior)
         converged = bool(np.array_equal(new_label, label))
         label = new_label
-    accuracy = _agreement(table, np.eye(table.n_classes)[posterior.argmax(axis=1)])
+    accuracy = _agreement(table, np.eye(table.n_classes)[label])
     return _answers("wmv", table, posterior, accuracy, None, iterations, converged)
 
 
