@@ -150,12 +150,18 @@ def _integer_file(path: Path, names: list[str]) -> tuple[_Ints, _Ints, _Ints] | 
         return None
     data = path.read_bytes()
     start = data.find(b"\n") + 1
-    body = data[start:]
-    if not start or b'"' in data[:start] or not body or body.translate(None, _DECIMAL + b",\n"):
+    header, allowed = data[:start], _DECIMAL + b",\n"
+    # The body's bytes are all allowed iff removing them leaves what it leaves of the header.
+    if (
+        not start
+        or b'"' in header
+        or data.translate(None, allowed) != header.translate(None, allowed)
+    ):
         return None
+    body_length = len(data) - start
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(body),
+            pa.py_buffer(data).slice(start),  # no copy of the body
             read_options=pa_csv.ReadOptions(column_names=names),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.int64())),
         )
@@ -163,7 +169,7 @@ def _integer_file(path: Path, names: list[str]) -> tuple[_Ints, _Ints, _Ints] | 
         return None  # a short row, a lone minus sign, an integer beyond 64 bits
     # Two commas and a newline a row (the last may lack its newline); a blank line is an
     # extra newline, so a file with one does not add up and is read as text.
-    text_length = len(body) - 3 * table.num_rows + (not body.endswith(b"\n"))
+    text_length = body_length - 3 * table.num_rows + (not data.endswith(b"\n"))
     columns = []
     for name in COLUMNS:
         column = table.column(name)

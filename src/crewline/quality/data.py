@@ -111,10 +111,14 @@ class LabelTable:
         """
         table = cls(task, worker, label, tuple(tasks), tuple(workers), tuple(classes))
         # Sorted neighbours, not np.unique: numpy's hash-based unique took 0.5 s at a million
-        # labels, a sort 0.06 s. The stable sort (a merge sort that finds runs) is faster
-        # still on files in task order, whose keys already run up task by task (0.025 s
-        # against 0.034 s).
-        pairs = np.sort(table.task * max(table.n_workers, 1) + table.worker, kind="stable")
+        # labels, a sort 0.06 s; sorting 32-bit keys where they fit halves that again.
+        width = max(table.n_workers, 1)
+        narrow = table.n_tasks * width <= np.iinfo(np.int32).max
+        key_type: type[np.signedinteger[Any]] = np.int32 if narrow else np.int64
+        pairs: npt.NDArray[np.signedinteger[Any]] = table.task.astype(key_type)
+        pairs *= width
+        pairs += table.worker.astype(key_type)
+        pairs.sort()
         if (pairs[1:] == pairs[:-1]).any():
             raise QualityInputError("a worker labelled the same task more than once")
         return table
