@@ -132,9 +132,15 @@ def _normalise(rows: FloatArray) -> FloatArray:
 
 
 def _row_sums(rows: FloatArray) -> FloatArray:
-    """Each row's sum as a column: a product with ones, since numpy's reductions along a short
-    last axis are several times slower (2.7 ms against 0.5 ms for a million labels' tasks)."""
-    return np.asarray(rows @ np.ones(rows.shape[1]), dtype=np.float64)[:, None]
+    """Each row's sum, as a column. By einsum: numpy's reductions along a short last axis are
+    three times slower (2.9 ms against 0.9 ms for a million labels' tasks), and a product with
+    ones goes to BLAS, whose threads wait on a busy machine (8 ms)."""
+    return np.asarray(np.einsum("ij->i", rows), dtype=np.float64)[:, None]
+
+
+def _column_sums(rows: FloatArray) -> FloatArray:
+    """Each column's sum, by einsum as ``_row_sums``."""
+    return np.asarray(np.einsum("ij->j", rows), dtype=np.float64)
 
 
 def _most_probable(posterior: FloatArray) -> IntArray:
@@ -145,13 +151,13 @@ def _most_probable(posterior: FloatArray) -> IntArray:
     the truth is right on a tie as often as any other; the prior is the one thing known that
     is not, and wins more ties when classes are unbalanced, as real ones usually are.
     """
-    label = posterior.argmax(axis=1).astype(np.int64)
+    label: IntArray = posterior.argmax(axis=1).astype(np.int64)
     top = functools.reduce(np.maximum, posterior.T)[:, None]  # as in _e_step
     tied = np.flatnonzero(np.count_nonzero(posterior == top, axis=1) > 1)
     if tied.size:
         # Shares to 9 decimals: sums of the same shares in another row order (another file
         # order) differ in the last bits, and must not break a tie differently.
-        prior = np.round(np.ones(label.size) @ posterior / label.size, 9)
+        prior = np.round(_column_sums(posterior) / label.size, 9)
         candidates = posterior[tied] == top[tied]
         label[tied] = np.where(candidates, prior, -np.inf).argmax(axis=1)
     return label
@@ -278,7 +284,7 @@ def _em(
 
 
 def _log_prior(posterior: FloatArray) -> FloatArray:
-    prior = np.ones(posterior.shape[0]) @ posterior + SMOOTHING  # a column sum, as _row_sums
+    prior = _column_sums(posterior) + SMOOTHING
     return np.asarray(np.log(prior / prior.sum()), dtype=np.float64)
 
 
