@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import minimize
-from scipy.special import expit, log_expit
+from scipy.optimize import minimize, minimize_scalar
+from scipy.special import digamma, expit, gammaln, log_expit
 
 from crewline.quality.data import FloatArray, IntArray, LabelTable
 from crewline.quality.errors import QualityInputError
@@ -385,44 +385,89 @@ def one_coin(
 # --- MACE --------------------------------------------------------------------------------------
 
 
+#: MACE's prior on theta (Hovy et al. 2013's code, crowd-kit's default): Beta(0.5, 0.5).
+MACE_THETA_PRIOR = 0.5
+#: Range of the xi prior's pseudo-count per class, fitted by empirical Bayes (MACE's is 10).
+MACE_XI_PRIOR_RANGE = (0.05, 1e4)
+
+
+def _dirichlet_concentration(counts: FloatArray) -> float:
+    """The pseudo-count per class of the symmetric Dirichlet that makes the rows of ``counts``
+    (workers x classes, fractional) most likely: type-II maximum likelihood of the
+    Dirichlet-multinomial evidence, a 1-d search on its log."""
+    k = counts.shape[1]
+    n = counts.sum(axis=1)
+
+    def minus_evidence(log_a: float) -> float:
+        a = np.exp(log_a)
+        value = np.sum(gammaln(k * a) - gammaln(k * a + n)) + np.sum(gammaln(counts + a))
+        return -float(value - counts.size * gammaln(a))
+
+    low, high = np.log(MACE_XI_PRIOR_RANGE)
+    found = minimize_scalar(
+        minus_evidence, bounds=(low, high), method="bounded", options={"xatol": 1e-3}
+    )
+    return float(np.exp(found.x))
+
+
 def mace(
     table: LabelTable, *, gold: Gold | None = None, tol: float = TOL, max_iter: int = MAX_ITER
 ) -> Answers:
     """MACE: a worker knows the answer with probability theta, else draws from their xi.
 
-    The M-step splits each label into "knew it" and "spammed" by its posterior
-    responsibility; theta and xi are smoothed counts of each (a Beta(1, 1) and a Dirichlet(1)
-    prior), so a worker who always gives one label gets a low theta and a peaked xi, and their
-    labels stop counting.
+    The M-step splits each label into "knew it" and "spammed" by its posterior responsibility
+    and updates theta and xi by variational Bayes, as MACE does: each becomes
+    ``exp(digamma(count + prior) - digamma(total))``, its expected log under its posterior.
+    theta has MACE's Beta(0.5, 0.5) prior. xi's symmetric Dirichlet pseudo-count is fitted to
+    all workers' spam counts by empirical Bayes (type-II maximum likelihood) rather than fixed,
+    because it is what decides the answers: with many classes a worker spams only a few labels
+    of each, and a fixed add-one prior read that counting noise as preferences and weighed
+    their labels unevenly by class for no reason (0.18 pp below crowd-kit at 20 classes). When
+    a crowd's spam really is peaked the evidence picks a small pseudo-count, so a worker who
+    always gives one label still gets a peaked xi and a low theta, and their labels stop
+    counting. Answers report the posterior means of theta and xi.
     """
     _check(table, gold)
     k = table.n_classes
     rows = np.arange(table.n_labels)
-    theta = np.full(table.n_workers, 0.5)
+    seen = np.bincount(table.worker, minlength=table.n_workers).astype(np.float64)
+    # Expected-log (sub-normalised) weights: P(knew), P(spammed), and xi, per worker.
+    knows = np.full(table.n_workers, 0.5)
+    spams = np.full(table.n_workers, 0.5)
     xi = np.full((table.n_workers, k), 1.0 / k)
+    knew_counts = np.zeros(table.n_workers)
+    xi_counts = np.zeros((table.n_workers, k))
+    xi_prior = 10.0
 
     def likelihoods() -> FloatArray:
-        spam = (1 - theta)[:, None] * xi  # workers x labels: P(label and spammed)
-        per_label = np.repeat(np.log(spam[table.worker, table.label])[:, None], k, 1)
-        per_label[rows, table.label] = np.log(theta[table.worker] + spam[table.worker, table.label])
+        spam = spams[:, None] * xi  # workers x labels: P(label and spammed)
+        given = spam[table.worker, table.label]
+        per_label = np.repeat(np.log(given)[:, None], k, 1)
+        per_label[rows, table.label] = np.log(knows[table.worker] + given)
         return per_label
 
     def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
-        nonlocal theta, xi
-        spam_given = (1 - theta)[table.worker] * xi[table.worker, table.label]
-        knew = posterior[table.task, table.label] * theta[table.worker]
-        knew /= theta[table.worker] + spam_given
+        nonlocal knows, spams, xi, knew_counts, xi_counts, xi_prior
+        spam_given = spams[table.worker] * xi[table.worker, table.label]
+        knew = posterior[table.task, table.label] * knows[table.worker]
+        knew /= knows[table.worker] + spam_given
         spammed = 1.0 - knew
-        seen = np.bincount(table.worker, minlength=table.n_workers)
-        theta = (np.bincount(table.worker, knew, table.n_workers) + 1.0) / (seen + 2.0)
-        counts = np.bincount(table.worker * k + table.label, spammed, table.n_workers * k).reshape(
-            table.n_workers, k
-        )
-        xi = (counts + 1.0) / (counts.sum(axis=1, keepdims=True) + k)
+        knew_counts = np.bincount(table.worker, knew, table.n_workers).astype(np.float64)
+        total = digamma(seen + 2 * MACE_THETA_PRIOR)
+        knows = np.exp(digamma(knew_counts + MACE_THETA_PRIOR) - total)
+        spams = np.exp(digamma(seen - knew_counts + MACE_THETA_PRIOR) - total)
+        spam_counts = np.bincount(table.worker * k + table.label, spammed, table.n_workers * k)
+        xi_counts = spam_counts.astype(np.float64).reshape(table.n_workers, k)
+        xi_prior = _dirichlet_concentration(xi_counts)
+        cells = xi_counts + xi_prior
+        xi = np.exp(digamma(cells) - digamma(cells.sum(axis=1, keepdims=True)))
         return _log_prior(posterior), _per_task(table, likelihoods())
 
     posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
-    confusion = (1 - theta)[:, None, None] * xi[:, None, :] + theta[:, None, None] * np.eye(k)
+    theta = (knew_counts + MACE_THETA_PRIOR) / (seen + 2 * MACE_THETA_PRIOR)
+    cells = xi_counts + xi_prior
+    xi_mean = cells / cells.sum(axis=1, keepdims=True)
+    confusion = (1 - theta)[:, None, None] * xi_mean[:, None, :] + theta[:, None, None] * np.eye(k)
     prior = np.exp(_log_prior(posterior))
     accuracy = np.einsum("k,wkk->w", prior, confusion)
     return _answers("mace", table, posterior, accuracy, confusion, iterations, converged)
