@@ -292,3 +292,21 @@ def test_a_single_rater_and_a_single_class_give_defined_answers(method: str) -> 
         answers = inference.aggregate(table_of([("t1", "a", "x"), ("t2", "a", "x")]), method)
     assert answers.label.tolist() == [0, 0]
     assert np.all(np.isfinite(answers.confidence))
+
+
+@pytest.mark.parametrize("concentration", [0.3, 2.0, 30.0])
+def test_mace_fits_the_spam_prior_that_made_the_counts(concentration: float) -> None:
+    """Workers' spam counts drawn from Dirichlet-multinomials of a known pseudo-count give
+    back about that pseudo-count: small when each worker's spam is peaked, large when even."""
+    rng = np.random.default_rng(11)
+    xi = rng.dirichlet(np.full(8, concentration), size=400)
+    counts = np.array([rng.multinomial(120, p) for p in xi], dtype=np.float64)
+    fitted = inference._dirichlet_concentration(counts)
+    assert concentration / 1.5 < fitted < concentration * 1.5
+
+
+def test_mace_spam_prior_is_defined_without_spam() -> None:
+    with np.errstate(all="raise"):
+        fitted = inference._dirichlet_concentration(np.zeros((3, 4)))
+    low, high = inference.MACE_XI_PRIOR_RANGE
+    assert low <= fitted <= high
