@@ -15,7 +15,12 @@ from crewline.quality import signals
 from crewline.quality.data import unique_ints
 
 
-@given(st.lists(st.integers(-50, 50)) | st.lists(st.integers(-(10**12), 10**12), max_size=30))
+@given(
+    st.lists(st.integers(-50, 50))
+    | st.lists(st.integers(-(10**12), 10**12), max_size=30)
+    | st.lists(st.integers(-5, 5)).map(sorted)  # in order: the sorted path
+    | st.integers(1, 30).flatmap(lambda n: st.permutations(range(-3, n)))  # no gaps
+)
 def test_unique_ints_is_numpys_unique_with_inverse(values: list[int]) -> None:
     array = np.array(values, dtype=np.int64)
     distinct, inverse = unique_ints(array)

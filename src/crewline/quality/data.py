@@ -177,9 +177,11 @@ def unique_ints(values: IntArray) -> tuple[IntArray, IntArray]:
     if high - low > max(4 * values.size, 1 << 16):
         distinct, inverse = np.unique(values, return_inverse=True)
         return distinct.astype(np.int64), inverse.reshape(-1).astype(np.int64)
-    shifted = values - low
+    shifted = values.astype(np.int64) - low
     present = np.zeros(high - low + 1, dtype=np.bool_)
     present[shifted] = True
+    if present.all():  # ids without gaps (labels 0..k-1, workers 1..n): each is its rank
+        return np.arange(low, high + 1, dtype=np.int64), shifted
     rank = np.cumsum(present, dtype=np.int64) - 1
     return np.flatnonzero(present).astype(np.int64) + low, rank[shifted]
 
