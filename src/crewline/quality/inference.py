@@ -494,7 +494,7 @@ def glad(
 
     alpha (ability, any sign: a negative one is an adversary) has a N(1, 1) prior; beta = exp(s) > 0
     (1/beta is the task's difficulty) has s ~ N(0, 1): a task of average difficulty. crowd-kit
-    centres s at 1 (easier tasks); measured on the benchmark's shapes, that gained 0.03-0.4
+    centres s at 1 (easier tasks); measured on the benchmark's shapes, that gained 0.03-0.14
     points on four and collapsed two of five seeds with a third of the workers adversarial (a
     mean of 53 % against 69 %), so 0 is kept. The M-step runs a few L-BFGS iterations on the
     expected complete-data log-likelihood with its exact gradient (a generalised EM step).
