@@ -230,43 +230,86 @@ def head_to_head(
     return rows
 
 
+#: Dynamic overlap's runs: most labels a task may get, and the fixed overlaps it is set against.
+MOST_LABELS = 11
+FIXED_OVERLAPS = (3, 5, 7, 9, 11)
+
+
 def dynamic_overlap(seed: int, tasks: int) -> list[dict[str, Any]]:
-    """Fixed overlap 5 against base 3 with one more label at a time (up to 7) while the
-    Dawid-Skene confidence is under the threshold, replaying labels in arrival order."""
-    task, worker, label, truth = generate(seed, tasks=tasks, overlap=7, workers=150, classes=3)
+    """Fixed overlaps against "3 labels, then one more at a time (up to 9) while the
+    Dawid-Skene confidence is under the threshold", replaying each task's labels in arrival
+    order; each dynamic policy's saving is counted against the labels fixed overlap needs for
+    the same accuracy (interpolated between the two fixed overlaps around it)."""
+    workers = 150
+    task, worker, label, truth = generate(
+        seed, tasks=tasks, overlap=MOST_LABELS, workers=workers, classes=3
+    )
     order = np.argsort(task, kind="stable")
     task, worker, label = task[order], worker[order], label[order]
-    position = np.tile(np.arange(7), tasks)
+    position = np.tile(np.arange(MOST_LABELS), tasks)
 
     def run(keep: np.ndarray) -> tuple[float, int, np.ndarray]:
         table = LabelTable(
-            task[keep], worker[keep], label[keep], tuple(range(tasks)), tuple(range(150)), (0, 1, 2)
+            task[keep],
+            worker[keep],
+            label[keep],
+            tuple(range(tasks)),
+            tuple(range(workers)),
+            (0, 1, 2),
         )
         answers = inference.dawid_skene(table)
         return float((answers.label == truth).mean()), int(keep.sum()), answers.confidence
 
-    fixed_acc, fixed_labels, _ = run(position < 5)
-    rows = [{"policy": "fixed overlap 5", "labels": fixed_labels, "accuracy": round(fixed_acc, 4)}]
+    rows: list[dict[str, Any]] = []
+    for overlap in FIXED_OVERLAPS:
+        acc, used, _ = run(position < overlap)
+        rows.append(
+            {"policy": f"fixed overlap {overlap}", "labels": used, "accuracy": round(acc, 4)}
+        )
+    fixed = [(r["accuracy"], r["labels"]) for r in rows]
     for threshold in (0.99, 0.999, 0.9999):
         depth = np.full(tasks, 3)
-        for _ in range(4):
+        while True:
             _acc, _n, confidence = run(position < depth[task])
-            unsure = (confidence < threshold) & (depth < 7)
+            unsure = (confidence < threshold) & (depth < 9)
             if not unsure.any():
                 break
             depth[unsure] += 1
         acc, used, _ = run(position < depth[task])
-        rows.append(
-            {
-                "policy": f"base 3, more below {threshold} (max 7)",
-                "labels": used,
-                "accuracy": round(acc, 4),
-                "saved_vs_fixed": round(1 - used / fixed_labels, 3),
-            }
-        )
+        row: dict[str, Any] = {
+            "policy": f"base 3, more below {threshold} (max 9)",
+            "labels": used,
+            "accuracy": round(acc, 4),
+        }
+        row.update(_same_accuracy(fixed, acc, used))
+        rows.append(row)
     for row in rows:
         console.print(row)
     return rows
+
+
+def _same_accuracy(fixed: list[tuple[float, int]], accuracy: float, used: int) -> dict[str, Any]:
+    """The labels fixed overlap needs for ``accuracy`` (linear between the fixed overlaps
+    around it) and the share of them ``used`` saves; beyond the most accurate fixed overlap,
+    only a lower bound on the saving."""
+    below = [(a, n) for a, n in fixed if a <= accuracy]
+    above = [(a, n) for a, n in fixed if a >= accuracy]
+    if not above:
+        most = max(fixed)
+        return {
+            "fixed_labels_needed": f"> {most[1]}",
+            "saved_at_same_accuracy": f"> {1 - used / most[1]:.3f}",
+        }
+    high = min(above, key=lambda p: p[1])
+    if not below or high[0] == accuracy:
+        needed = float(high[1])
+    else:
+        low = max(below, key=lambda p: p[1])
+        needed = low[1] + (high[1] - low[1]) * (accuracy - low[0]) / (high[0] - low[0])
+    return {
+        "fixed_labels_needed": round(needed),
+        "saved_at_same_accuracy": round(1 - used / needed, 3),
+    }
 
 
 #: Labels added before each warm refresh (1,000 more tasks at the same overlap).
