@@ -22,6 +22,7 @@ Run from the repository root (crowd-kit comes with ``pip install -e ".[bench]"``
     .venv/bin/python bench/quality.py              # the issue-5 configuration
     .venv/bin/python bench/quality.py --part refresh   # one part, merged into the JSON
     .venv/bin/python bench/quality.py --part dawid-skene   # only Dawid-Skene at 1M labels
+    .venv/bin/python bench/quality.py --part paired   # the stored lower cells, paired
 """
 
 from __future__ import annotations
@@ -147,9 +148,17 @@ def paired(mine: np.ndarray, theirs: np.ndarray) -> dict[str, Any]:
     """The tasks only one side got right, and the exact McNemar test of "neither is better":
     two methods a task or two apart on thousands are told apart from noise by these."""
     only_ours, only_theirs = int((mine & ~theirs).sum()), int((theirs & ~mine).sum())
+    return {
+        "only_ours_right": only_ours,
+        "only_crowdkit_right": only_theirs,
+        "mcnemar_p": mcnemar_p(only_ours, only_theirs),
+    }
+
+
+def mcnemar_p(only_ours: int, only_theirs: int) -> float:
+    """Two-sided exact McNemar: the discordant tasks split as a fair coin would split them."""
     discordant = only_ours + only_theirs
-    p = float(stats.binomtest(only_ours, discordant).pvalue) if discordant else 1.0
-    return {"only_ours_right": only_ours, "only_crowdkit_right": only_theirs, "mcnemar_p": p}
+    return float(stats.binomtest(only_ours, discordant).pvalue) if discordant else 1.0
 
 
 # --- runs ------------------------------------------------------------------------------------
@@ -549,9 +558,23 @@ def summarise_shapes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "seeds_lower": int((diff < 0).sum()),
                 "ours_s_median": statistics.median(r["ours_s"] for r in runs),
                 "crowdkit_s_median": statistics.median(r["crowdkit_s"] for r in runs),
+                **pooled(runs),
             }
         )
     return out
+
+
+def pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tasks only one side got right, over the seeds, and their McNemar p."""
+    if not all("only_ours_right" in r for r in runs):
+        return {}  # rows from before the paired counts
+    ours_only = sum(r["only_ours_right"] for r in runs)
+    theirs_only = sum(r["only_crowdkit_right"] for r in runs)
+    return {
+        "only_ours_right": ours_only,
+        "only_crowdkit_right": theirs_only,
+        "mcnemar_p": mcnemar_p(ours_only, theirs_only),
+    }
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -577,7 +600,7 @@ def machine() -> dict[str, Any]:
     return info
 
 
-PARTS = ("inference", "shapes", "overlap", "refresh", "dawid-skene")
+PARTS = ("inference", "shapes", "overlap", "refresh", "dawid-skene", "paired")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -594,7 +617,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     # "dawid-skene" is the first figure of "inference" alone (the issue's 10x target).
-    parts = args.part or [p for p in PARTS if p != "dawid-skene"]
+    # "paired" re-checks the lower cells of a stored "shapes", whose rows a full run pools.
+    parts = args.part or [p for p in PARTS if p not in ("dawid-skene", "paired")]
     scale = 0.02 if args.quick else 1.0
     big = max(2000, int(100_000 * scale))
     report: dict[str, Any] = {"machine": machine(), "quick": args.quick}
@@ -639,6 +663,30 @@ def main(argv: list[str] | None = None) -> None:
                     rows = head_to_head(tmp, name, data, list(CROWDKIT), 1)
                     report["shapes"] += [{**row, "seed_offset": offset} for row in rows]
             report["shapes_summary"] = summarise_shapes(report["shapes"])
+        if "paired" in parts:
+            # The cells of "shapes" where ours was lower on the mean, again on the same data,
+            # with the tasks only one side got right pooled over the seeds (exact McNemar).
+            report["machine_paired"] = machine()
+            console.rule("Lower cells of the other shapes, paired")
+            n = max(600, int(3000 * scale * 10)) if args.quick else 3000
+            lower = [c for c in report.get("shapes_summary", []) if c["mean_diff_pp"] < 0]
+            report["paired"] = []
+            for cell in lower:
+                runs = [
+                    head_to_head(
+                        tmp, cell["data"], shapes(n, offset)[cell["data"]], [cell["method"]], 1
+                    )[0]
+                    for offset in SEEDS
+                ]
+                report["paired"].append(
+                    {
+                        "data": cell["data"],
+                        "method": cell["method"],
+                        "tasks": n * len(SEEDS),
+                        **pooled(runs),
+                    }
+                )
+                console.print(report["paired"][-1])
     if "overlap" in parts:
         console.rule("Dynamic overlap")
         report["dynamic_overlap"] = dynamic_overlap(8, max(1000, int(20_000 * scale)))
