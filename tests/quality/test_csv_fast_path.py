@@ -252,3 +252,18 @@ def _plain(text: str) -> bool:
         return str(int(text)) == text
     except ValueError:
         return False
+
+
+def test_a_text_id_past_the_first_block_sends_the_file_to_the_text_reader(
+    tmp_path: Path,
+) -> None:
+    """The whole-file reader turns a file away on its first 64 KiB, and otherwise checks every
+    byte: a text id on a late row must still be read as text, not lost or merged."""
+    rows = [f"{t},{w},{(t + w) % 3}" for t in range(4000) for w in range(5)]
+    # Arrow parses hexadecimal, and this one prints as long as its value: only the byte check
+    # keeps it from becoming task 4294967295.
+    rows += ["0xFFFFFFFF,7,1", "4294967295,8,1"]
+    path = _file(tmp_path, "task,worker,label\n" + "\n".join(rows) + "\n")
+    assert len(path.read_bytes()) > 1 << 16
+    table = _both(path)
+    assert table.tasks[-2:] == ("0xFFFFFFFF", "4294967295") and table.n_tasks == 4002

@@ -148,15 +148,16 @@ def _integer_file(path: Path, names: list[str]) -> tuple[_Ints, _Ints, _Ints] | 
     """
     if sorted(names) != sorted(COLUMNS):
         return None
-    data = path.read_bytes()
-    start = data.find(b"\n") + 1
-    header, allowed = data[:start], _DECIMAL + b",\n"
+    allowed = _DECIMAL + b",\n"
+    with path.open("rb") as stream:  # a text file is turned away on its first block
+        first = stream.read(1 << 16)
+        start = first.find(b"\n") + 1
+        header = first[:start]
+        if not start or b'"' in header or first[start:].translate(None, allowed):
+            return None
+        data = first + stream.read()
     # The body's bytes are all allowed iff removing them leaves what it leaves of the header.
-    if (
-        not start
-        or b'"' in header
-        or data.translate(None, allowed) != header.translate(None, allowed)
-    ):
+    if data.translate(None, allowed) != header.translate(None, allowed):
         return None
     body_length = len(data) - start
     try:
