@@ -41,6 +41,8 @@ from crewline.people.models import Classification, Person, Region, Worker, Worke
 from crewline.people.schemas import SimilarQuery
 from crewline.projects.models import Project, ProjectMember
 
+pytestmark = pytest.mark.own_sqlite
+
 SEED = 7
 SMALL = 0.2
 EUROZONE = {"ES", "DE", "FR", "IT", "PT", "NL"}

@@ -34,6 +34,8 @@ from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectMember, ProjectStatus
 from crewline.tasks.models import COUNTED, Assignment, AssignmentState, Task
 
+pytestmark = pytest.mark.own_sqlite
+
 SEED = 11
 SMALL = 0.2
 TINY = 0.1

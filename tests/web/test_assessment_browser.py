@@ -26,7 +26,7 @@ from tests.assessments.support import LABELS, World, answer_all, build, finish, 
 from tests.factories import PASSWORD, Factory
 from tests.web.support import Site, serve_site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 
 @pytest.fixture(scope="module")

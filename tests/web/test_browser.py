@@ -39,7 +39,7 @@ from crewline.people.embedding import WordLlamaEmbedder
 from crewline.people.models import Person, Worker, WorkerStatus
 from crewline.projects.models import ProjectMember
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 OPS_EMAIL = next(email for role, email in generator.DEMO_LOGINS if role is Role.ops_manager)
 WORKER_EMAIL = generator.WORKER_EMAIL

@@ -29,7 +29,7 @@ from crewline.hiring.schemas import (
 from tests.factories import ACTOR, PASSWORD, Factory
 from tests.web.support import Site, serve_site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 
 @pytest.fixture(scope="module")

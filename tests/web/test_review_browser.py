@@ -22,7 +22,7 @@ from tests.factories import PASSWORD, Factory
 from tests.quality.test_refresh import setup_project, truth, work, wrong
 from tests.web.support import Site, serve_site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from crewline.tasks.models import Assignment, AssignmentState, FlagKind, Task
 from tests.factories import ACTOR, PASSWORD, Factory, unique
 from tests.web.support import Site, serve_site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 GUIDELINES = """# Sentiment
 
