@@ -30,6 +30,7 @@ def _run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
     return runner.invoke(app, list(args), input=input)
 
 
+@pytest.mark.own_sqlite
 def test_demo_builds_once_then_reuses_the_file_until_fresh(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     first = _run("demo", "--no-serve", "--db", str(db))
