@@ -34,8 +34,8 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Against another database (CI's PostgreSQL run), leave out the tests marked
     ``own_sqlite``: the browser tests and the demo builds make and use their own SQLite files
-    whatever the configured database is, so the SQLite run has already run them exactly, and
-    running them again took a third of the PostgreSQL run."""
+    whatever the configured database is, so the SQLite run has already run them exactly; they
+    include four full demo builds of about 2.5 minutes each on a slow machine."""
     if not os.environ.get(TEST_DB_ENV):
         return
     own = [item for item in items if item.get_closest_marker("own_sqlite")]
