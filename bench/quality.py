@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,15 +165,16 @@ def mcnemar_p(only_ours: int, only_theirs: int) -> float:
 # --- runs ------------------------------------------------------------------------------------
 
 
-def ours(path: Path, method: str, truth: np.ndarray, repeats: int) -> dict[str, Any]:
+def repeated(run: Callable[[], Callable[[], np.ndarray]], repeats: int) -> dict[str, Any]:
+    """``run`` timed end to end ``repeats`` times (the median and every run); what it returns
+    is called after the clock stops and says which tasks (by the generator's id) it got right."""
     seconds: list[float] = []
-    right = np.zeros(truth.size, dtype=bool)
+    right = np.zeros(0, dtype=bool)
     for _ in range(repeats):
         start = time.perf_counter()
-        table = csvfile.read_labels(path)
-        answers = inference.aggregate(table, method)
+        score = run()
         seconds.append(time.perf_counter() - start)
-        right = right_of(table, answers.label, truth)
+        right = score()
     return {
         "seconds": statistics.median(seconds),
         "runs": seconds,
@@ -181,26 +183,32 @@ def ours(path: Path, method: str, truth: np.ndarray, repeats: int) -> dict[str, 
     }
 
 
+def ours(path: Path, method: str, truth: np.ndarray, repeats: int) -> dict[str, Any]:
+    def run() -> Callable[[], np.ndarray]:
+        table = csvfile.read_labels(path)
+        answers = inference.aggregate(table, method)
+        return lambda: right_of(table, answers.label, truth)
+
+    return repeated(run, repeats)
+
+
 def crowdkit(path: Path, method: str, truth: np.ndarray, repeats: int) -> dict[str, Any]:
-    seconds: list[float] = []
-    right = np.zeros(truth.size, dtype=bool)
-    for _ in range(repeats):
-        start = time.perf_counter()
+    def run() -> Callable[[], np.ndarray]:
         frame = pd.read_csv(path)
         model = getattr(aggregation, CROWDKIT[method])()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = model.fit_predict(frame)
-        seconds.append(time.perf_counter() - start)
-        given = result.sort_index()
-        right[:] = False
-        right[given.index.to_numpy()] = given.to_numpy() == truth[given.index.to_numpy()]
-    return {
-        "seconds": statistics.median(seconds),
-        "runs": seconds,
-        "accuracy": float(right.mean()),
-        "right": right,
-    }
+
+        def score() -> np.ndarray:
+            given = result.sort_index()
+            right = np.zeros(truth.size, dtype=bool)
+            right[given.index.to_numpy()] = given.to_numpy() == truth[given.index.to_numpy()]
+            return right
+
+        return score
+
+    return repeated(run, repeats)
 
 
 def head_to_head(
