@@ -80,3 +80,36 @@ def test_coding_round_trips(rows: list[tuple[int, int, str]]) -> None:
     assert decoded == rows
     assert int(table.counts().sum()) == len(rows)
     assert int(np.count_nonzero(table.matrix() >= 0)) == len(rows)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 6)), min_size=0, max_size=60),
+    st.booleans(),
+)
+def test_a_repeated_pair_is_refused_whatever_the_row_order(
+    pairs: list[tuple[int, int]], in_task_order: bool
+) -> None:
+    """The duplicate check sorts differently for files in task order (a stable sort that
+    merges per-task runs) and in any other order; both must find exactly the repeats."""
+    if in_task_order:
+        pairs = sorted(pairs, key=lambda p: p[0])  # tasks in order, workers in any order
+    task = np.array([t for t, _ in pairs], dtype=np.int64)
+    worker = np.array([w for _, w in pairs], dtype=np.int64)
+    n_tasks = int(task.max()) + 1 if pairs else 0
+    n_workers = int(worker.max()) + 1 if pairs else 0
+
+    def build() -> LabelTable:
+        return LabelTable.from_codes(
+            task,
+            worker,
+            np.zeros(len(pairs), dtype=np.int64),
+            range(n_tasks),
+            range(n_workers),
+            ["x"],
+        )
+
+    if len(set(pairs)) < len(pairs):
+        with pytest.raises(QualityInputError, match="more than once"):
+            build()
+    else:
+        assert build().n_labels == len(pairs)

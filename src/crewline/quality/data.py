@@ -110,16 +110,7 @@ class LabelTable:
         The same one-label-per-worker-per-task rule as ``from_triples`` is checked here.
         """
         table = cls(task, worker, label, tuple(tasks), tuple(workers), tuple(classes))
-        # Sorted neighbours, not np.unique: numpy's hash-based unique took 0.5 s at a million
-        # labels, a sort 0.06 s; sorting 32-bit keys where they fit halves that again.
-        width = max(table.n_workers, 1)
-        narrow = table.n_tasks * width <= np.iinfo(np.int32).max
-        key_type: type[np.signedinteger[Any]] = np.int32 if narrow else np.int64
-        pairs: npt.NDArray[np.signedinteger[Any]] = table.task.astype(key_type)
-        pairs *= width
-        pairs += table.worker.astype(key_type)
-        pairs.sort()
-        if (pairs[1:] == pairs[:-1]).any():
+        if _repeated_pair(table.task, table.worker, table.n_workers):
             raise QualityInputError("a worker labelled the same task more than once")
         return table
 
@@ -141,6 +132,28 @@ class LabelTable:
             return np.array([float(c) for c in self.classes], dtype=np.float64)
         except (TypeError, ValueError):
             raise QualityInputError("the labels are not numbers") from None
+
+
+def _repeated_pair(task: IntArray, worker: IntArray, n_workers: int) -> bool:
+    """Whether some (task, worker) pair occurs twice: equal neighbours among the sorted pairs.
+
+    Sorted neighbours, not np.unique: numpy's hash-based unique took 0.5 s at a million
+    labels, a sort 0.03 s; 32-bit keys where they fit. Files are usually in task order, and
+    then each task's keys are one short run above the last task's: the stable sort (timsort)
+    merges those runs in 9 ms where quicksort takes 29 ms. It is 2x slower on keys in no
+    order, so it is chosen only when the tasks are in order.
+    """
+    if task.size < 2:
+        return False
+    width = max(n_workers, 1)
+    narrow = (int(task.max()) + 1) * width <= np.iinfo(np.int32).max
+    key_type: type[np.signedinteger[Any]] = np.int32 if narrow else np.int64
+    pairs: npt.NDArray[np.signedinteger[Any]] = task.astype(key_type)
+    pairs *= width
+    pairs += worker.astype(key_type)
+    in_task_order = bool((task[1:] >= task[:-1]).all())
+    pairs.sort(kind="stable" if in_task_order else "quicksort")
+    return bool((pairs[1:] == pairs[:-1]).any())
 
 
 def _code(ids: Sequence[Hashable]) -> tuple[tuple[Any, ...], IntArray]:
