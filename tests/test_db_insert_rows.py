@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from crewline.db import Base, insert_rows
+from crewline.db import Base, insert_columns, insert_rows
 from crewline.quality.models import (
     QualityPoint,
     ReviewItem,
@@ -184,3 +185,23 @@ def test_points_with_and_without_a_person_are_stored_as_an_insert_stores_them(
         _raw(session, QualityPoint, columns, table.c.project_id == p.id) for p in projects
     )
     assert ours == by_insert and len(ours) == len(people)
+
+
+def test_columns_of_different_lengths_are_refused_and_nothing_is_written(
+    factory: Factory, session: Session
+) -> None:
+    project = live_project(factory, overlap=1)
+    columns = {
+        "project_id": [project.id, project.id],
+        "person_id": [None, None],
+        "day": [datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)],
+        "labels": [1, 2],
+        "gold_seen": [0, 0],
+        "gold_score": [0.0],  # one short
+        "agreed": [0, 0],
+        "compared": [0, 0],
+    }
+    with pytest.raises(ValueError, match="columns differ in length"):
+        insert_columns(session, QualityPoint, columns)
+    stored = session.scalars(select(QualityPoint).where(QualityPoint.project_id == project.id))
+    assert stored.all() == []

@@ -184,7 +184,16 @@ def insert_ignoring_conflicts(
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many rows (all with the same keys) into ``model``'s table in one go.
+    """Insert many rows (all with the same keys) into ``model``'s table: ``insert_columns``
+    of their columns."""
+    if rows:
+        insert_columns(session, model, {name: [row[name] for row in rows] for name in rows[0]})
+
+
+def insert_columns(
+    session: Session, model: type[Base], columns: Mapping[str, Sequence[Any]]
+) -> None:
+    """Insert rows given as columns (equal lengths) into ``model``'s table in one go.
 
     For derived rows written wholesale (quality figures): the ORM's bulk path keeps per-row
     bookkeeping that costs more than the database does at a hundred thousand rows, and even a
@@ -194,14 +203,20 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     checked and, on SQLite, datetimes to its text form), exactly as an ``INSERT`` would, and
     handed to the driver: on PostgreSQL streamed by ``COPY`` (an executemany, even pipelined,
     pays a round of protocol messages per row: 100,000 rows took 6 s, by COPY well under one);
-    elsewhere as one DB-API ``executemany`` of a positional ``INSERT``.
+    elsewhere as one DB-API ``executemany`` of a positional ``INSERT``. Column by column: one
+    pass per column and a zip into row tuples, instead of a call and a list per row (0.74 s
+    against 0.50 s for the 144,000 rows of a million-label refresh on SQLite).
     """
-    if not rows:
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"columns differ in length: {lengths}")
+    count = next(iter(lengths.values()), 0)
+    if not count:
         return
     table = cast(Table, model.__table__)
     connection = session.connection()
     dialect = connection.dialect
-    given = list(rows[0])
+    given = list(columns)
     # Python-side column defaults, which an INSERT statement would fill in and raw values do
     # not; a SQL-expression default cannot be sent as a value.
     extra: dict[str, Any] = {}
@@ -210,7 +225,9 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
             continue
         value = _default(column)
         if value is _NO_DEFAULT:
-            raise ValueError(f"{table.name}.{column.name} has a default insert_rows cannot apply")
+            raise ValueError(
+                f"{table.name}.{column.name} has a default insert_columns cannot apply"
+            )
         extra[column.name] = value
     names = [*given, *extra]
     # A NULL stays NULL, except for types that turn None into a value of their own (JSON
@@ -221,15 +238,11 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
         else None
         for name in names
     ]
-    fixed = list(extra.values())
-
-    def values(row: Mapping[str, Any]) -> list[Any]:
-        return [
-            value if process is None else process(value)
-            for value, process in zip(
-                [*(row[name] for name in given), *fixed], processors, strict=True
-            )
-        ]
+    values = [*columns.values(), *([value] * count for value in extra.values())]
+    processed = [
+        column if process is None else list(map(process, column))
+        for column, process in zip(values, processors, strict=True)
+    ]
 
     if dialect.name != "postgresql":
         # SQLite's sqlite3 takes qmark parameters (the only other database Crewline runs on).
@@ -238,9 +251,8 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
         compiled = sql_insert(table).compile(dialect=dialect, column_keys=names)
         assert compiled.positiontup is not None
         order = [names.index(key) for key in compiled.positiontup]
-        statement = str(compiled)
         connection.exec_driver_sql(
-            statement, [tuple(v[i] for i in order) for v in map(values, rows)]
+            str(compiled), list(zip(*(processed[i] for i in order), strict=True))
         )
         return
     copy_statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -249,8 +261,8 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     driver = connection.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(copy_statement) as copy:
-        for row in rows:
-            copy.write_row(values(row))
+        for row in zip(*processed, strict=True):
+            copy.write_row(row)
 
 
 _NO_DEFAULT = object()

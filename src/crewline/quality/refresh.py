@@ -28,7 +28,7 @@ from crewline.annotation import AnnotationType
 from crewline.annotation.scoring import gold_matches
 from crewline.annotation.types import LabelSchema, SingleLabelSchema, SpansSchema
 from crewline.audit.schemas import Actor
-from crewline.db import insert_rows
+from crewline.db import insert_columns, insert_rows
 from crewline.people.embedding import Embedder
 from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectStatus
@@ -125,8 +125,10 @@ def refresh_project(
     final.update(_adjudicated(session, project_id))
     agreement = _agreement(labels, schema, final)
 
-    consensus_rows = _store_consensus(session, project_id, schema, result, final, labels.gold, now)
-    written = len(consensus_rows)
+    sources, confidences = _store_consensus(
+        session, project_id, schema, result, final, labels.gold, now
+    )
+    written = len(sources)
     written += _store_workers(
         session, project_id, labels, people, who, seen, scored, accuracy, agreement, result, now
     )
@@ -134,7 +136,7 @@ def refresh_project(
 
     review_opened, more_labels = _queue_reviews(session, project, settings, result, labels, now)
     alerts = _drift_alerts(session, project_id, labels, agreement, now)
-    alerts += _error_rate_alert(session, project, settings, consensus_rows, now)
+    alerts += _error_rate_alert(session, project, settings, sources, confidences, now)
     held = _hold_below_bar(session, project_id, settings, people, seen, accuracy.mean, now)
     session.flush()
     rule_actions = rules.run_rules(session=session, project_id=project_id, now=now)
@@ -258,56 +260,54 @@ def _store_consensus(
     final: Mapping[int, Any],
     gold: Mapping[int, Any],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> tuple[list[str], list[float]]:
     """Replace the project's final answers: inferred, adjudicated, or the gold key; returns
-    the rows written.
+    the sources and confidences written, row by row.
 
     A gold task's row holds its key as the answer and, as confidence, how well the crowd's own
     answer matched the key (``gold_matches``; 1 for single labels, whose inference clamps
     gold): what the gold-based label error rate reads.
     """
-    decided = set(final) - set(result.task.tolist())
+    inferred = result.task.tolist()
+    decided = sorted(set(final) - set(inferred))
     session.execute(delete(TaskConsensus).where(TaskConsensus.project_id == project_id))
-    rows = []
-    for task_id, answer, confidence, n in zip(
-        result.task.tolist(),
-        result.answer,
-        result.confidence.tolist(),
-        result.n_labels.tolist(),
-        strict=True,
+    answers: list[Any] = []
+    scores: list[float] = []
+    sources: list[str] = []
+    for task_id, answer, confidence in zip(
+        inferred, result.answer, result.confidence.tolist(), strict=True
     ):
         key = gold.get(task_id)
         if final[task_id] is not answer:
-            value, score, source = final[task_id], 1.0, "adjudicated"
+            answers.append(final[task_id])
+            scores.append(1.0)
+            sources.append("adjudicated")
         elif key is not None:
-            value, score, source = key, gold_matches(schema, answer, key), "gold"
+            answers.append(key)
+            scores.append(gold_matches(schema, answer, key))
+            sources.append("gold")
         else:
-            value, score, source = answer, confidence, result.method
-        rows.append(
-            {
-                "task_id": task_id,
-                "project_id": project_id,
-                "answer": value,
-                "confidence": score,
-                "n_labels": n,
-                "source": source,
-                "computed_at": now,
-            }
-        )
-    rows.extend(
+            answers.append(answer)
+            scores.append(confidence)
+            sources.append(result.method)
+    answers += [final[task_id] for task_id in decided]
+    scores += [1.0] * len(decided)
+    sources += ["adjudicated"] * len(decided)
+    count = len(answers)
+    insert_columns(
+        session,
+        TaskConsensus,
         {
-            "task_id": task_id,
-            "project_id": project_id,
-            "answer": final[task_id],
-            "confidence": 1.0,
-            "n_labels": 0,
-            "source": "adjudicated",
-            "computed_at": now,
-        }
-        for task_id in sorted(decided)
+            "task_id": inferred + decided,
+            "project_id": [project_id] * count,
+            "answer": answers,
+            "confidence": scores,
+            "n_labels": result.n_labels.tolist() + [0] * len(decided),
+            "source": sources,
+            "computed_at": [now] * count,
+        },
     )
-    insert_rows(session, TaskConsensus, rows)
-    return rows
+    return sources, scores
 
 
 def _store_workers(
@@ -368,33 +368,32 @@ def _store_points(
     if not labels.size:
         return 0
     day = (labels.finished // 86_400).astype(np.int64)
+    first_day = int(day.min())
+    day -= first_day  # days since the first: group keys in a narrow range for unique_ints
     gold = labels.is_gold & ~np.isnan(labels.gold_score)
     compared = ~np.isnan(agreement)
     agreed = compared & (np.nan_to_num(agreement) >= AGREES)
     figures = (np.ones(labels.size), gold, np.where(gold, labels.gold_score, 0.0), agreed, compared)
-    rows = []
     width = int(labels.person.max()) + 1
+    columns: dict[str, list[Any]] = {name: [] for name in ("person_id", "day", *_POINT_SUMS)}
     for person in (None, labels.person):
-        who_ = np.zeros_like(day) if person is None else person
-        groups, inverse = np.unique(day * width + who_, return_inverse=True)
-        sums = [np.bincount(inverse, weights=f, minlength=len(groups)) for f in figures]
-        for g, (d, who) in enumerate(
-            zip((groups // width).tolist(), (groups % width).tolist(), strict=True)
-        ):
-            rows.append(
-                {
-                    "project_id": project_id,
-                    "person_id": None if person is None else who,
-                    "day": datetime.fromtimestamp(d * 86_400, UTC),
-                    "labels": int(sums[0][g]),
-                    "gold_seen": int(sums[1][g]),
-                    "gold_score": float(sums[2][g]),
-                    "agreed": int(sums[3][g]),
-                    "compared": int(sums[4][g]),
-                }
-            )
-    insert_rows(session, QualityPoint, rows)
-    return len(rows)
+        groups, inverse = unique_ints(day * width + (0 if person is None else person))
+        days = groups // width + first_day
+        dates = {int(d): datetime.fromtimestamp(int(d) * 86_400, UTC) for d in np.unique(days)}
+        columns["day"] += [dates[d] for d in days.tolist()]
+        columns["person_id"] += (
+            [None] * groups.size if person is None else (groups % width).tolist()
+        )
+        for name, figure in zip(_POINT_SUMS, figures, strict=True):
+            sums = np.bincount(inverse, weights=figure, minlength=groups.size)
+            columns[name] += sums.tolist() if name == "gold_score" else sums.astype(int).tolist()
+    count = len(columns["day"])
+    insert_columns(session, QualityPoint, {"project_id": [project_id] * count, **columns})
+    return count
+
+
+#: The daily sums of a quality point, in the order ``_store_points`` computes them.
+_POINT_SUMS = ("labels", "gold_seen", "gold_score", "agreed", "compared")
 
 
 # --- acting --------------------------------------------------------------------------------------
@@ -697,7 +696,8 @@ def _error_rate_alert(
     session: Session,
     project: Project,
     settings: QualitySettings,
-    consensus_rows: list[dict[str, Any]],
+    sources: list[str],
+    confidences: list[float],
     now: datetime,
 ) -> int:
     """An alert when the estimated share of wrong final labels passes the project's warning.
@@ -706,7 +706,7 @@ def _error_rate_alert(
     written: reading a hundred thousand back cost a third of a second).
     """
     estimate = _error_rate_of(
-        [(row["source"], row["confidence"]) for row in consensus_rows],
+        list(zip(sources, confidences, strict=True)),
         project.annotation_type is AnnotationType.SINGLE_LABEL,
     )
     if estimate is None or not estimate.exceeds(settings.error_rate_warning):
