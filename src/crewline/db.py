@@ -5,15 +5,13 @@ Nothing here runs at import: ``make_engine`` is called by ``create_app`` and the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from psycopg import sql
 from sqlalchemy import (
-    Column,
     DateTime,
     Engine,
     MetaData,
@@ -21,7 +19,6 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
@@ -181,127 +178,6 @@ def insert_ignoring_conflicts(
         .returning(table.c[returning])
     )
     return list(session.scalars(statement, rows).all())
-
-
-def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many rows (all with the same keys) into ``model``'s table: ``insert_columns``
-    of their columns."""
-    if rows:
-        insert_columns(session, model, {name: [row[name] for row in rows] for name in rows[0]})
-
-
-def insert_columns(
-    session: Session, model: type[Base], columns: Mapping[str, Sequence[Any]]
-) -> None:
-    """Insert rows given as columns (equal lengths) into ``model``'s table in one go.
-
-    For derived rows written wholesale (quality figures): the ORM's bulk path keeps per-row
-    bookkeeping that costs more than the database does at a hundred thousand rows, and even a
-    Core ``INSERT`` executemany spends most of its time in SQLAlchemy's per-row parameter
-    processing (0.8 s for 145,000 rows on SQLite). So the values are processed here, once per
-    value by the column types' own bind processors (enums to names, JSON serialised, UTC
-    checked and, on SQLite, datetimes to its text form), exactly as an ``INSERT`` would, and
-    handed to the driver: on PostgreSQL streamed by ``COPY`` (an executemany, even pipelined,
-    pays a round of protocol messages per row: 100,000 rows took 6 s, by COPY well under one);
-    elsewhere as one DB-API ``executemany`` of a positional ``INSERT``. Column by column: one
-    pass per column and a zip into row tuples, instead of a call and a list per row (0.74 s
-    against 0.50 s for the 144,000 rows of a million-label refresh on SQLite).
-    """
-    lengths = {name: len(values) for name, values in columns.items()}
-    if len(set(lengths.values())) > 1:
-        raise ValueError(f"columns differ in length: {lengths}")
-    count = next(iter(lengths.values()), 0)
-    if not count:
-        return
-    table = cast(Table, model.__table__)
-    connection = session.connection()
-    dialect = connection.dialect
-    given = list(columns)
-    # Python-side column defaults, which an INSERT statement would fill in and raw values do
-    # not; a SQL-expression default cannot be sent as a value.
-    extra: dict[str, Any] = {}
-    for column in table.c:
-        if column.name in given or column.default is None:
-            continue
-        value = _default(column)
-        if value is _NO_DEFAULT:
-            raise ValueError(
-                f"{table.name}.{column.name} has a default insert_columns cannot apply"
-            )
-        extra[column.name] = value
-    names = [*given, *extra]
-    # A NULL stays NULL, except for types that turn None into a value of their own (JSON
-    # stores ``null``), as SQLAlchemy's INSERT does.
-    processors = [
-        _memoised(process, keep_none=not table.c[name].type.should_evaluate_none)
-        if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        else None
-        for name in names
-    ]
-    values = [*columns.values(), *([value] * count for value in extra.values())]
-    processed = [
-        column if process is None else list(map(process, column))
-        for column, process in zip(values, processors, strict=True)
-    ]
-
-    if dialect.name != "postgresql":
-        # SQLite's sqlite3 takes qmark parameters (the only other database Crewline runs on).
-        assert dialect.paramstyle == "qmark", dialect.paramstyle
-        # Compiled by SQLAlchemy (names quoted by the dialect), then executed raw.
-        compiled = sql_insert(table).compile(dialect=dialect, column_keys=names)
-        assert compiled.positiontup is not None
-        order = [names.index(key) for key in compiled.positiontup]
-        connection.exec_driver_sql(
-            str(compiled), list(zip(*(processed[i] for i in order), strict=True))
-        )
-        return
-    copy_statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
-    )
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(copy_statement) as copy:
-        for row in zip(*processed, strict=True):
-            copy.write_row(row)
-
-
-_NO_DEFAULT = object()
-
-
-def _default(column: Column[Any]) -> Any:
-    """The value a Python-side scalar or callable default gives ``column``, or _NO_DEFAULT."""
-    default: Any = column.default
-    if default is None or not (default.is_scalar or default.is_callable):
-        return _NO_DEFAULT
-    # SQLAlchemy wraps a callable default to take the execution context; ours ignore it.
-    return default.arg(None) if default.is_callable else default.arg
-
-
-def _memoised(process: Callable[[Any], Any], *, keep_none: bool) -> Callable[[Any], Any]:
-    """``process`` remembering its result per distinct value: derived rows repeat the same few
-    values (one timestamp, a handful of answers and sources) a hundred thousand times.
-    ``keep_none`` passes None through unprocessed.
-
-    Keyed by type and value, so ``1``, ``1.0`` and ``True`` never share a result; floats and
-    unhashable values (JSON objects) are processed every time (``0.0 == -0.0``, and NaN is
-    never equal to itself).
-    """
-    cache: dict[tuple[type, Any], Any] = {}
-
-    def run(value: Any) -> Any:
-        if value is None and keep_none:
-            return None
-        if type(value) is float:
-            return process(value)
-        try:
-            return cache[type(value), value]
-        except KeyError:
-            result = cache[type(value), value] = process(value)
-            return result
-        except TypeError:
-            return process(value)
-
-    return run
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

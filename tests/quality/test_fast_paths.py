@@ -12,7 +12,7 @@ from scipy import sparse
 from scipy.stats import binom
 
 from crewline.quality import signals
-from crewline.quality.data import unique_ints
+from crewline.quality.data import SortedGroups, group_medians, unique_ints
 
 
 @given(
@@ -28,6 +28,33 @@ def test_unique_ints_is_numpys_unique_with_inverse(values: list[int]) -> None:
     assert distinct.dtype == inverse.dtype == np.int64
     assert distinct.tolist() == expected.tolist()
     assert inverse.tolist() == expected_inverse.reshape(-1).tolist()
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.floats(-1e6, 1e6, allow_nan=False)), max_size=80),
+    st.sampled_from([10, 70_000]),  # 16-bit codes (radix sort) and wider ones
+)
+def test_group_medians_are_numpys_median_per_group(
+    rows: list[tuple[int, float]], n_groups: int
+) -> None:
+    codes = np.array([c for c, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=np.float64)
+    got = group_medians(codes, values, n_groups)
+    assert got.shape == (n_groups,)
+    for group in range(10):
+        mine = values[codes == group]
+        if mine.size:
+            assert got[group] == np.median(mine)
+        else:
+            assert np.isnan(got[group])
+    assert np.isnan(got[10:]).all()
+    # Any value in the same order has its medians from the same sort (signals.fast_answers).
+    rising = np.exp(values / 1e6)
+    assert np.array_equal(
+        SortedGroups.of(codes, values, n_groups).medians(rising),
+        group_medians(codes, rising, n_groups),
+        equal_nan=True,
+    )
 
 
 def _collusion_over_every_pair(

@@ -199,19 +199,45 @@ def unique_ints(values: IntArray) -> tuple[IntArray, IntArray]:
     return np.flatnonzero(present).astype(np.int64) + low, rank[shifted]
 
 
-def group_medians(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
-    """The median of ``values`` in each group ``0..n_groups-1`` (nan for an empty group), from
-    one sort rather than a pass per group."""
-    out = np.full(n_groups, np.nan)
-    if not values.size:
+@dataclass(frozen=True, slots=True)
+class SortedGroups:
+    """Rows put in order by group code, and within a group by a value: the medians of that
+    value per group, or of any other value in the same order (a monotone function of it),
+    from one sort."""
+
+    order: IntArray
+    present: IntArray
+    starts: IntArray
+    counts: IntArray
+    n_groups: int
+
+    @classmethod
+    def of(cls, codes: IntArray, values: FloatArray, n_groups: int) -> SortedGroups:
+        """Group codes ``0..n_groups-1``, ordered within each group by ``values``."""
+        # By value (any order among equal values: they have the same median), then stably by
+        # code: numpy's stable sort is a radix sort on 16-bit keys, 15 ms against 63 ms for
+        # a million int64 codes (people in a project fit; tasks may not).
+        order = np.argsort(values)
+        ordered_codes = codes[order]
+        if n_groups <= np.iinfo(np.uint16).max + 1:
+            ordered_codes = ordered_codes.astype(np.uint16)
+        order = order[np.argsort(ordered_codes, kind="stable")]
+        present, starts, counts = np.unique(codes[order], return_index=True, return_counts=True)
+        return cls(order, present, starts, counts, n_groups)
+
+    def medians(self, values: FloatArray) -> FloatArray:
+        """The median of ``values`` in each group (nan for an empty group); ``values`` must
+        be in the order the groups were sorted by."""
+        out = np.full(self.n_groups, np.nan)
+        if not self.order.size:
+            return out
+        ordered = values[self.order]
+        low = ordered[self.starts + (self.counts - 1) // 2]
+        high = ordered[self.starts + self.counts // 2]
+        out[self.present] = (low + high) / 2
         return out
-    # By value (any order among equal values: they have the same median), then stably by
-    # code: a quarter faster than lexsort at a million values.
-    order = np.argsort(values)
-    order = order[np.argsort(codes[order], kind="stable")]
-    codes, values = codes[order], values[order]
-    present, starts, counts = np.unique(codes, return_index=True, return_counts=True)
-    low = values[starts + (counts - 1) // 2]
-    high = values[starts + counts // 2]
-    out[present] = (low + high) / 2
-    return out
+
+
+def group_medians(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
+    """The median of ``values`` in each group ``0..n_groups-1`` (nan for an empty group)."""
+    return SortedGroups.of(codes, values, n_groups).medians(values)

@@ -28,7 +28,7 @@ from crewline.annotation import AnnotationType
 from crewline.annotation.scoring import gold_matches
 from crewline.annotation.types import LabelSchema, SingleLabelSchema, SpansSchema
 from crewline.audit.schemas import Actor
-from crewline.db import insert_columns, insert_rows
+from crewline.bulk import insert_columns, insert_rows, replace_columns
 from crewline.people.embedding import Embedder
 from crewline.projects import service as projects
 from crewline.projects.models import Project, ProjectStatus
@@ -270,7 +270,6 @@ def _store_consensus(
     """
     inferred = result.task.tolist()
     decided = sorted(set(final) - set(inferred))
-    session.execute(delete(TaskConsensus).where(TaskConsensus.project_id == project_id))
     answers: list[Any] = []
     scores: list[float] = []
     sources: list[str] = []
@@ -294,7 +293,7 @@ def _store_consensus(
     scores += [1.0] * len(decided)
     sources += ["adjudicated"] * len(decided)
     count = len(answers)
-    insert_columns(
+    replace_columns(
         session,
         TaskConsensus,
         {
@@ -306,6 +305,8 @@ def _store_consensus(
             "source": sources,
             "computed_at": [now] * count,
         },
+        scope=TaskConsensus.project_id == project_id,
+        key=["task_id"],
     )
     return sources, scores
 

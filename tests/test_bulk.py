@@ -1,4 +1,4 @@
-"""``db.insert_rows`` stores exactly what SQLAlchemy's own INSERT stores, on every database.
+"""``bulk.insert_rows`` stores exactly what SQLAlchemy's own INSERT stores, on every database.
 
 It hands pre-processed values to the driver (COPY on PostgreSQL, a DB-API executemany on
 SQLite), so the column types' bind processing is its own job: timezone-aware datetimes as the
@@ -9,19 +9,22 @@ what the driver reads back, byte for byte, then reads them through the ORM.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from crewline.db import Base, insert_columns, insert_rows
+from crewline.bulk import insert_columns, insert_rows, replace_columns
+from crewline.db import Base
 from crewline.quality.models import (
     QualityPoint,
     ReviewItem,
     ReviewReason,
     ReviewStatus,
+    TaskConsensus,
     WorkerQuality,
 )
 from crewline.tasks.models import Task
@@ -205,3 +208,91 @@ def test_columns_of_different_lengths_are_refused_and_nothing_is_written(
         insert_columns(session, QualityPoint, columns)
     stored = session.scalars(select(QualityPoint).where(QualityPoint.project_id == project.id))
     assert stored.all() == []
+
+
+def _consensus(task_ids: list[int], project_id: int, answer: Any, n: int) -> dict[str, list[Any]]:
+    return {
+        "task_id": task_ids,
+        "project_id": [project_id] * len(task_ids),
+        "answer": [answer] * len(task_ids),
+        "confidence": [0.1 + 0.2 * n] * len(task_ids),
+        "n_labels": [n] * len(task_ids),
+        "source": [f"run {n}"] * len(task_ids),
+        "computed_at": [WHEN + timedelta(days=n)] * len(task_ids),
+    }
+
+
+def test_replace_leaves_the_scope_as_a_delete_and_insert_would(
+    factory: Factory, session: Session
+) -> None:
+    """Kept rows updated, missing ones deleted, new ones inserted (on PostgreSQL in place,
+    by a temporary table); the other project's rows untouched; twice in one transaction."""
+    projects = [live_project(factory, overlap=1) for _ in range(2)]
+    tasks = []
+    for project in projects:
+        ingest(
+            session, project, [{"external_id": f"t{i}", "data": {"text": "x"}} for i in range(6)]
+        )
+        tasks.append(sorted(session.scalars(select(Task.id).where(Task.project_id == project.id))))
+    mine, other = (TaskConsensus.project_id == p.id for p in projects)
+    insert_columns(session, TaskConsensus, _consensus(tasks[0][:4], projects[0].id, "a", 1))
+    insert_columns(session, TaskConsensus, _consensus(tasks[1], projects[1].id, "z", 1))
+    before_other = _raw(session, TaskConsensus, ["task_id", "answer", "source"], other)
+
+    # Tasks 0-1 dropped, 2-3 kept (their values change), 4-5 new; then again with fewer.
+    fresh = _consensus(tasks[0][2:], projects[0].id, {"spans": [[0, 1, "X"]]}, 2)
+    replace_columns(session, TaskConsensus, fresh, scope=mine, key=["task_id"])
+    columns = [c.name for c in _table(TaskConsensus).c]
+    stored = _raw(session, TaskConsensus, columns, mine)
+    session.execute(delete(TaskConsensus).where(mine))
+    insert_columns(session, TaskConsensus, fresh)
+    assert stored == _raw(session, TaskConsensus, columns, mine) and len(stored) == 4
+
+    replace_columns(
+        session,
+        TaskConsensus,
+        _consensus(tasks[0][5:], projects[0].id, "b", 3),
+        scope=mine,
+        key=["task_id"],
+    )
+    assert _raw(session, TaskConsensus, ["task_id", "answer", "n_labels"], mine) == [
+        (tasks[0][5], _raw_json(session, "b"), 3)
+    ]
+    replace_columns(
+        session, TaskConsensus, _consensus([], projects[0].id, "b", 4), scope=mine, key=["task_id"]
+    )
+    assert _raw(session, TaskConsensus, ["task_id"], mine) == []
+    assert _raw(session, TaskConsensus, ["task_id", "answer", "source"], other) == before_other
+
+
+def _raw_json(session: Session, value: Any) -> Any:
+    """A JSON value as the driver reads it back (text on SQLite, decoded on PostgreSQL)."""
+    return json.dumps(value) if session.get_bind().dialect.name == "sqlite" else value
+
+
+@pytest.mark.parametrize(
+    "key", [[], ["nope"], ["answer", "missing"]], ids=["none", "not a column", "not given"]
+)
+def test_replace_refuses_a_key_that_cannot_identify_rows(
+    factory: Factory, session: Session, key: list[str]
+) -> None:
+    project = live_project(factory, overlap=1)
+    columns = _consensus([], project.id, "a", 1)
+    with pytest.raises(ValueError, match="the key must be given columns that are never null"):
+        replace_columns(
+            session, TaskConsensus, columns, scope=TaskConsensus.project_id == project.id, key=key
+        )
+
+
+def test_replace_refuses_a_nullable_key(factory: Factory, session: Session) -> None:
+    project = live_project(factory, overlap=1)
+    figures = ("labels", "gold_seen", "gold_score", "agreed", "compared")
+    columns: dict[str, list[Any]] = {n: [] for n in ("project_id", "person_id", "day", *figures)}
+    with pytest.raises(ValueError, match="never null"):
+        replace_columns(
+            session,
+            QualityPoint,
+            columns,
+            scope=QualityPoint.project_id == project.id,
+            key=["project_id", "person_id", "day"],
+        )
