@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,12 @@ from crewline.people.embedding import WordLlamaEmbedder
 from tests.factories import Factory
 
 TEST_DB_ENV = "CREWLINE_TEST_DATABASE_URL"
+
+# No per-example deadline: a first call that loads a library (Arrow's compute kernels took
+# 271 ms) failed a 200 ms deadline on a busy CI machine and passed when replayed. Speed is
+# measured in bench/, not by the property tests.
+settings.register_profile("crewline", deadline=None)
+settings.load_profile("crewline")
 # aiosmtpd's server thread logs each connection at INFO, sometimes after pytest has closed the
 # test's captured stream ("--- Logging error ---"); its warnings still show.
 logging.getLogger("mail.log").setLevel(logging.WARNING)

@@ -240,12 +240,20 @@ def weighted_majority_vote(
 # --- Dawid-Skene -------------------------------------------------------------------------------
 
 
-def _per_task(table: LabelTable, per_label: FloatArray) -> FloatArray:
-    """Tasks x classes: the sum over each task's labels of a per-label (n x classes) term."""
-    out = np.empty((table.n_tasks, table.n_classes))
-    for c in range(table.n_classes):
-        out[:, c] = np.bincount(table.task, weights=per_label[:, c], minlength=table.n_tasks)
-    return out
+def _per_task(table: LabelTable, given: FloatArray, other: FloatArray) -> FloatArray:
+    """Tasks x classes: the sum over each task's labels of a per-label log-likelihood that is
+    ``given`` when the class is the label given and ``other`` for any other class.
+
+    One-coin, MACE and GLAD all have that shape: the sum of ``other`` per task, plus ``given -
+    other`` where the label went, is two bincounts instead of a labels x classes matrix and a
+    bincount per class (a third of GLAD's time at 20 classes).
+    """
+    k = table.n_classes
+    base = np.bincount(table.task, weights=other, minlength=table.n_tasks)
+    lift = np.bincount(
+        table.task * k + table.label, weights=given - other, minlength=table.n_tasks * k
+    )
+    return np.asarray(lift.reshape(table.n_tasks, k) + base[:, None], dtype=np.float64)
 
 
 def _e_step(log_prior: FloatArray, scores: FloatArray) -> tuple[FloatArray, float]:
@@ -371,9 +379,9 @@ def one_coin(
 
     def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
         accuracy = np.clip(_agreement(table, posterior), 1e-6, 1 - 1e-6)
-        per_label = np.repeat(np.log((1 - accuracy) / max(k - 1, 1))[table.worker, None], k, 1)
-        per_label[np.arange(table.n_labels), table.label] = np.log(accuracy)[table.worker]
-        return _log_prior(posterior), _per_task(table, per_label)
+        given = np.log(accuracy)[table.worker]
+        other = np.log((1 - accuracy) / max(k - 1, 1))[table.worker]
+        return _log_prior(posterior), _per_task(table, given, other)
 
     posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
     accuracy = np.clip(_agreement(table, posterior), 1e-6, 1 - 1e-6)
@@ -435,7 +443,6 @@ def mace(
     """
     _check(table, gold)
     k = table.n_classes
-    rows = np.arange(table.n_labels)
     seen = np.bincount(table.worker, minlength=table.n_workers).astype(np.float64)
     # Expected-log (sub-normalised) weights: P(knew), P(spammed), and xi, per worker.
     knows = np.full(table.n_workers, 0.5)
@@ -447,10 +454,9 @@ def mace(
 
     def likelihoods() -> FloatArray:
         spam = spams[:, None] * xi  # workers x labels: P(label and spammed)
-        given = spam[table.worker, table.label]
-        per_label = np.repeat(np.log(given)[:, None], k, 1)
-        per_label[rows, table.label] = np.log(knows[table.worker] + given)
-        return per_label
+        spammed = spam[table.worker, table.label]
+        given = np.log(knows[table.worker] + spammed)
+        return _per_task(table, given, np.log(spammed))
 
     def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
         nonlocal knows, spams, xi, knew_counts, xi_counts, xi_prior
@@ -467,7 +473,7 @@ def mace(
         xi_prior = _dirichlet_concentration(xi_counts)
         cells = xi_counts + xi_prior
         xi = np.exp(digamma(cells) - digamma(cells.sum(axis=1, keepdims=True)))
-        return _log_prior(posterior), _per_task(table, likelihoods())
+        return _log_prior(posterior), likelihoods()
 
     posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
     theta = (knew_counts + MACE_THETA_PRIOR) / (seen + 2 * MACE_THETA_PRIOR)
@@ -498,6 +504,8 @@ def glad(
     points on four and collapsed two of five seeds with a third of the workers adversarial (a
     mean of 53 % against 69 %), so 0 is kept. The M-step runs a few L-BFGS iterations on the
     expected complete-data log-likelihood with its exact gradient (a generalised EM step).
+    crowd-kit's conjugate gradients were 3.5x faster here but collapsed a third adversarial
+    seed of five (a mean of 55 % against crowd-kit's 60 % and L-BFGS's 69 %).
     """
     _check(table, gold)
     k = table.n_classes
@@ -508,24 +516,20 @@ def glad(
         return x[: table.n_workers], x[table.n_workers :]
 
     def objective(x: FloatArray, correct: FloatArray) -> tuple[float, FloatArray]:
+        # log sigmoid(-z) is log sigmoid(z) - z, and sigmoid(z) its exp: one log_expit and
+        # one exp per label instead of two log_expit and an expit.
         alpha, s = split(x)
         beta = np.exp(s)
-        z = alpha[table.worker] * beta[table.task]
-        value = correct @ log_expit(z) + (1 - correct) @ (log_expit(-z) - log_off)
+        alpha_of, beta_of = alpha[table.worker], beta[table.task]
+        z = alpha_of * beta_of
+        right = log_expit(z)
+        # sum of correct * right + (1 - correct) * (right - z - log_off)
+        value = right.sum() - (1 - correct) @ (z + log_off)
         value -= 0.5 * np.sum((alpha - 1.0) ** 2) + 0.5 * np.sum(s**2)
-        residual = correct - expit(z)
-        d_alpha = np.bincount(table.worker, residual * beta[table.task], table.n_workers) - (
-            alpha - 1.0
-        )
-        d_s = np.bincount(table.task, residual * alpha[table.worker], table.n_tasks) * beta - s
+        residual = correct - np.exp(right)
+        d_alpha = np.bincount(table.worker, residual * beta_of, table.n_workers) - (alpha - 1.0)
+        d_s = np.bincount(table.task, residual * alpha_of, table.n_tasks) * beta - s
         return -float(value), -np.concatenate([d_alpha, d_s])
-
-    def likelihoods() -> FloatArray:
-        alpha, s = split(params)
-        z = alpha[table.worker] * np.exp(s)[table.task]
-        per_label = np.repeat((log_expit(-z) - log_off)[:, None], k, 1)
-        per_label[np.arange(table.n_labels), table.label] = log_expit(z)
-        return per_label
 
     def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:
         nonlocal params
@@ -539,7 +543,10 @@ def glad(
             options={"maxiter": inner_iter},
         )
         params = np.asarray(result.x, dtype=np.float64)
-        return _log_prior(posterior), _per_task(table, likelihoods())
+        alpha, s = split(params)
+        z = alpha[table.worker] * np.exp(s)[table.task]
+        right = log_expit(z)
+        return _log_prior(posterior), _per_task(table, right, right - z - log_off)
 
     posterior, iterations, converged = _em(table, gold, m_step, tol=tol, max_iter=max_iter)
     alpha, s = split(params)
