@@ -333,45 +333,55 @@ def _same_accuracy(fixed: list[tuple[float, int]], accuracy: float, used: int) -
 WARM_TASKS = 1_000
 
 
+def labelled_project(
+    engine: Any, tasks: int, overlap: int, workers: int
+) -> tuple[int, _LabelWorld]:
+    """A live project with ``workers`` people and room for ``tasks + 2 * WARM_TASKS`` tasks,
+    the first ``tasks`` of them labelled ``overlap`` times; its id, and the labels to come."""
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        client = orgs.do_create_org(
+            session=session,
+            actor=ACTOR,
+            data=OrgCreate(kind=OrgKind.client, name="Bench Lab", country="US", currency="USD"),
+        )
+        project = projects.do_create_project(
+            session=session,
+            actor=ACTOR,
+            data=ProjectCreate(
+                client_id=client.id,
+                name="Refresh bench",
+                status="live",
+                overlap=overlap,
+                gold_rate=0.05,
+                label_schema={"labels": ["positive", "neutral", "negative"]},
+                guidelines="# Sentiment",
+            ),
+            embedder=ZeroEmbedder(),
+        )
+        project_id = project.id
+        person_ids: list[int] = []
+        for start in range(0, workers, PEOPLE_BATCH):
+            rows = [_person(i) for i in range(start, min(workers, start + PEOPLE_BATCH))]
+            made = people.do_create_people(
+                session=session, actor=ACTOR, embedder=ZeroEmbedder(), rows=rows
+            )
+            person_ids += [p.id for p in made]
+    total = tasks + 2 * WARM_TASKS
+    bulk_tasks(sessions, project_id, 0, total, overlap)
+    world = _LabelWorld.make(engine, project_id, person_ids, total, overlap, workers)
+    world.write(engine, 0, tasks)
+    return project_id, world
+
+
 def refresh_at_scale(kind: str, tasks: int, overlap: int, workers: int) -> dict[str, Any]:
     """Build a project with ``tasks * overlap`` submitted labels and time a cold refresh (every
     figure written), then two warm ones, each after ``WARM_TASKS * overlap`` new labels."""
     with database(kind) as url:
         engine = bench_engine(url, pool=2)
         sessions = make_sessionmaker(engine)
-        with sessions() as session:
-            client = orgs.do_create_org(
-                session=session,
-                actor=ACTOR,
-                data=OrgCreate(kind=OrgKind.client, name="Bench Lab", country="US", currency="USD"),
-            )
-            project = projects.do_create_project(
-                session=session,
-                actor=ACTOR,
-                data=ProjectCreate(
-                    client_id=client.id,
-                    name="Refresh bench",
-                    status="live",
-                    overlap=overlap,
-                    gold_rate=0.05,
-                    label_schema={"labels": ["positive", "neutral", "negative"]},
-                    guidelines="# Sentiment",
-                ),
-                embedder=ZeroEmbedder(),
-            )
-            project_id = project.id
-            person_ids: list[int] = []
-            for start in range(0, workers, PEOPLE_BATCH):
-                rows = [_person(i) for i in range(start, min(workers, start + PEOPLE_BATCH))]
-                made = people.do_create_people(
-                    session=session, actor=ACTOR, embedder=ZeroEmbedder(), rows=rows
-                )
-                person_ids += [p.id for p in made]
-        total = tasks + 2 * WARM_TASKS
-        bulk_tasks(sessions, project_id, 0, total, overlap)
         t_build = time.perf_counter()
-        world = _LabelWorld.make(engine, project_id, person_ids, total, overlap, workers)
-        world.write(engine, 0, tasks)
+        project_id, world = labelled_project(engine, tasks, overlap, workers)
         built = time.perf_counter() - t_build
 
         def timed() -> tuple[float, Any]:
