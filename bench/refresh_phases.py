@@ -101,8 +101,8 @@ def timed_phases(seconds: dict[str, float]) -> None:
 
 @contextmanager
 def database(kind: str, *, fresh_base: bool) -> Iterator[str]:
-    """The kept database (``fresh_base``: made anew, migrated and empty) or a fresh copy of
-    it to refresh; its URL."""
+    """The kept database (``fresh_base``: made anew and empty, for ``build``) or a fresh copy
+    of it to refresh; its URL."""
     if kind == "postgresql":
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         name = PG_BASE if fresh_base else PG_WORK
@@ -119,6 +119,8 @@ def database(kind: str, *, fresh_base: bool) -> Iterator[str]:
     if fresh_base:
         yield f"sqlite:///{KEPT / 'base.db'}"
         return
+    if not (KEPT / "base.db").exists():
+        raise SystemExit(f"no kept database in {KEPT}: run with --build first")
     for path in KEPT.glob("base.db*"):  # with its WAL, if any
         shutil.copy(path, KEPT / path.name.replace("base", "work", 1))
     yield f"sqlite:///{KEPT / 'work.db'}"
