@@ -110,7 +110,7 @@ class LabelTable:
         The same one-label-per-worker-per-task rule as ``from_triples`` is checked here.
         """
         table = cls(task, worker, label, tuple(tasks), tuple(workers), tuple(classes))
-        if _repeated_pair(table.task, table.worker, table.n_workers):
+        if _repeated_pair(table.task, table.worker, table.n_tasks, table.n_workers):
             raise QualityInputError("a worker labelled the same task more than once")
         return table
 
@@ -134,7 +134,7 @@ class LabelTable:
             raise QualityInputError("the labels are not numbers") from None
 
 
-def _repeated_pair(task: IntArray, worker: IntArray, n_workers: int) -> bool:
+def _repeated_pair(task: IntArray, worker: IntArray, n_tasks: int, n_workers: int) -> bool:
     """Whether some (task, worker) pair occurs twice: equal neighbours among the sorted pairs.
 
     Sorted neighbours, not np.unique: numpy's hash-based unique took 0.5 s at a million
@@ -146,7 +146,7 @@ def _repeated_pair(task: IntArray, worker: IntArray, n_workers: int) -> bool:
     if task.size < 2:
         return False
     width = max(n_workers, 1)
-    narrow = (int(task.max()) + 1) * width <= np.iinfo(np.int32).max
+    narrow = n_tasks * width <= np.iinfo(np.int32).max
     key_type: type[np.signedinteger[Any]] = np.int32 if narrow else np.int64
     pairs: npt.NDArray[np.signedinteger[Any]] = task.astype(key_type)
     pairs *= width

@@ -374,9 +374,15 @@ def _store_points(
     gold = labels.is_gold & ~np.isnan(labels.gold_score)
     compared = ~np.isnan(agreement)
     agreed = compared & (np.nan_to_num(agreement) >= AGREES)
-    figures = (np.ones(labels.size), gold, np.where(gold, labels.gold_score, 0.0), agreed, compared)
+    figures = {
+        "labels": np.ones(labels.size),
+        "gold_seen": gold,
+        "gold_score": np.where(gold, labels.gold_score, 0.0),
+        "agreed": agreed,
+        "compared": compared,
+    }
     width = int(labels.person.max()) + 1
-    columns: dict[str, list[Any]] = {name: [] for name in ("person_id", "day", *_POINT_SUMS)}
+    columns: dict[str, list[Any]] = {name: [] for name in ("person_id", "day", *figures)}
     for person in (None, labels.person):
         groups, inverse = unique_ints(day * width + (0 if person is None else person))
         days = groups // width + first_day
@@ -385,16 +391,12 @@ def _store_points(
         columns["person_id"] += (
             [None] * groups.size if person is None else (groups % width).tolist()
         )
-        for name, figure in zip(_POINT_SUMS, figures, strict=True):
+        for name, figure in figures.items():
             sums = np.bincount(inverse, weights=figure, minlength=groups.size)
             columns[name] += sums.tolist() if name == "gold_score" else sums.astype(int).tolist()
     count = len(columns["day"])
     insert_columns(session, QualityPoint, {"project_id": [project_id] * count, **columns})
     return count
-
-
-#: The daily sums of a quality point, in the order ``_store_points`` computes them.
-_POINT_SUMS = ("labels", "gold_seen", "gold_score", "agreed", "compared")
 
 
 # --- acting --------------------------------------------------------------------------------------
